@@ -221,11 +221,22 @@ tmesh_status tmesh_dcmtk_read_header(tmesh_dcm_header *out, tmesh_dcm_phi *phi, 
     std::memset(out, 0, sizeof *out);
     BRIDGE_TRY
     DcmFileFormat ff;
-    tmesh_status st = load(ff, name, buf, len, err);
-    if (st != TMESH_OK)
-        return st;
+    tmesh_error first = TMESH_ERROR_INIT;
+    tmesh_status st = load(ff, name, buf, len, &first);
     DcmMetaInfo *meta = ff.getMetaInfo();
     DcmDataset *ds = ff.getDataset();
+    if (st != TMESH_OK) {
+        /* A file cut short inside its pixel data still has a readable header: keep it, so
+         * that loading its series names it instead of silently losing a slice. */
+        OFString uid;
+        if (ds == nullptr || ds->findAndGetOFString(DCM_SeriesInstanceUID, uid).bad() ||
+            uid.empty() || !ds->tagExists(DCM_Rows)) {
+            if (err != nullptr && err->code == TMESH_OK)
+                *err = first;
+            return st;
+        }
+        out->truncated = 1;
+    }
     if (ds == nullptr)
         return tmesh_error_set(err, TMESH_E_DATA, "%s: no data set", name);
 
@@ -273,6 +284,8 @@ tmesh_status tmesh_dcmtk_read_header(tmesh_dcm_header *out, tmesh_dcm_phi *phi, 
         out->has_pixel_data = 1;
         DcmXfer x(ds->getOriginalXfer());
         out->encapsulated = x.isEncapsulated() ? 1 : 0;
+    } else if (out->truncated) {
+        out->has_pixel_data = 1; /* cut off before or inside the pixel data */
     } else if (ds->findAndGetElement(DCM_FloatPixelData, px).good() ||
                ds->findAndGetElement(DCM_DoubleFloatPixelData, px).good()) {
         out->has_pixel_data = 2; /* float pixel data: reported, not decoded */

@@ -54,6 +54,7 @@ typedef struct tmesh_dcm_header {
     int has_pixel_data;
     int encapsulated;         /* pixel data stored in fragments */
     int is_dicomdir;          /* a media storage directory      */
+    int truncated;            /* the file ends early; header values were read up to there */
     int has_gantry_tilt;
     double gantry_tilt;       /* GantryDetectorTilt, degrees    */
     int enhanced;             /* per-frame functional groups present */

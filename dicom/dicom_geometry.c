@@ -58,13 +58,10 @@ const char *tmesh_dicom__orientation_label(const double iop[6])
     return axis == 0 ? "sagittal" : axis == 1 ? "coronal" : "axial";
 }
 
-/* qsort comparator context is not portable in C11: the files travel through a static pointer
- * set by the (single-threaded) caller below. */
-static const dcm_file *sort_files;
-
-static int cmp_slice(const void *pa, const void *pb)
+static int cmp_slice(const void *pa, const void *pb, void *ctx)
 {
     const dcm_slice *a = pa, *b = pb;
+    const dcm_file *sort_files = ctx;
     if (a->dist < b->dist)
         return -1;
     if (a->dist > b->dist)
@@ -98,9 +95,9 @@ void tmesh_dicom__sort_slices(dcm_slice *slices, size_t n, const dcm_file *files
             sl->dist = order * 1e6 + sl->frame;
         }
     }
-    sort_files = files;
-    qsort(slices, n, sizeof *slices, cmp_slice);
-    sort_files = NULL;
+    /* A total order (position, SOP Instance UID, frame, path), so stability is not relied on;
+     * on allocation failure the slices stay unsorted and the plan reports the disorder. */
+    (void)tmesh_sort(slices, n, sizeof *slices, cmp_slice, (void *)files, NULL);
 }
 
 void tmesh_dicom__plan_free(dcm_plan *p)
@@ -172,7 +169,7 @@ static tmesh_status plan_resample(dcm_plan *p, const dcm_slice *s, size_t n, dou
 
 tmesh_status tmesh_dicom__plan(dcm_plan *p, const dcm_slice *s, size_t n, int rows, int cols,
                                const dcm_file *files, const tmesh_dicom_load_opts *opts,
-                               tmesh_error *err)
+                               int describe_only, tmesh_error *err)
 {
     memset(p, 0, sizeof *p);
     TMESH_ASSERT(n > 0);
@@ -210,7 +207,9 @@ tmesh_status tmesh_dicom__plan(dcm_plan *p, const dcm_slice *s, size_t n, int ro
         p->ijk_to_lps[1][1] = rs;
         p->ijk_to_lps[2][2] = 1.0;
         tmesh_dicom__warning_append(p->warning_text, sizeof p->warning_text,
-                                    "no patient geometry: axial orientation assumed");
+                                    describe_only
+                                        ? "no patient geometry (loads only with --assume-axial)"
+                                        : "no patient geometry: axial orientation assumed");
         return TMESH_OK;
     }
 
@@ -328,8 +327,9 @@ tmesh_status tmesh_dicom__plan(dcm_plan *p, const dcm_slice *s, size_t n, int ro
     if (tilted) {
         p->warnings |= TMESH_DICOM_W_TILT;
         tmesh_dicom__warning_append(
-            p->warning_text, sizeof p->warning_text, "gantry tilt %.2f deg %s", p->tilt_deg,
-            (opts->tilt == TMESH_DICOM_TILT_RESAMPLE || irregular)
+            p->warning_text, sizeof p->warning_text, "gantry tilt %.2f deg%s%s", p->tilt_deg, describe_only ? "" : " ",
+            describe_only ? ""
+            : (opts->tilt == TMESH_DICOM_TILT_RESAMPLE || irregular)
                 ? "resampled onto an orthogonal grid"
                 : "kept as a sheared matrix");
     }
@@ -341,8 +341,9 @@ tmesh_status tmesh_dicom__plan(dcm_plan *p, const dcm_slice *s, size_t n, int ro
 
     if (irregular || !collinear || (tilted && opts->tilt == TMESH_DICOM_TILT_RESAMPLE)) {
         double h = opts->resample_mm > 0 ? opts->resample_mm : median;
-        tmesh_dicom__warning_append(p->warning_text, sizeof p->warning_text,
-                                    "resampled to %.3f mm slices (linear)", h);
+        if (!describe_only)
+            tmesh_dicom__warning_append(p->warning_text, sizeof p->warning_text,
+                                        "resampled to %.3f mm slices (linear)", h);
         return plan_resample(p, s, n, h, ru, cu, nrm, cs, rs, err);
     }
     for (int a = 0; a < 3; a++)

@@ -72,11 +72,12 @@ void tmesh_dicom__sort_slices(dcm_slice *slices, size_t n, const dcm_file *files
  * Work out the volume geometry of sorted slices that share orientation and size. `rows`/`cols`
  * are the image size. Duplicate positions, missing slices and non-uniform gaps are errors naming
  * the files unless `opts->resample`; tilt is kept as a sheared matrix unless `opts->tilt` asks
- * to resample. Slices without geometry need `opts->assume`.
+ * to resample. Slices without geometry need `opts->assume`. With `describe_only` (the scan's
+ * lenient summary) the warning text does not claim a resampling a plain load would refuse.
  */
 tmesh_status tmesh_dicom__plan(dcm_plan *out, const dcm_slice *slices, size_t n, int rows, int cols,
                                const dcm_file *files, const tmesh_dicom_load_opts *opts,
-                               tmesh_error *err);
+                               int describe_only, tmesh_error *err);
 
 /* Describe warnings in text form (appending to `buf`). */
 void tmesh_dicom__warning_append(char *buf, size_t cap, const char *fmt, ...)

@@ -267,11 +267,10 @@ static tmesh_status check_opts(const tmesh_dicom_load_opts *o, tmesh_error *err)
     return TMESH_OK;
 }
 
-static const dcm_file *sort_files_by;
-static int cmp_work(const void *a, const void *b)
+static int cmp_work(const void *a, const void *b, void *ctx)
 {
     const file_work *x = a, *y = b;
-    (void)sort_files_by;
+    (void)ctx;
     return x->file < y->file ? -1 : x->file > y->file;
 }
 
@@ -298,7 +297,7 @@ tmesh_status tmesh_dicom_load(tmesh_volume **vol_out, tmesh_dicom_manifest **man
     const tmesh_dcm_header *h0 = &idx->files[sl[0].file].hdr;
 
     dcm_plan plan;
-    st = tmesh_dicom__plan(&plan, sl, se->count, h0->rows, h0->columns, idx->files, opts, err);
+    st = tmesh_dicom__plan(&plan, sl, se->count, h0->rows, h0->columns, idx->files, opts, 0, err);
     if (st != TMESH_OK) {
         tmesh_dicom__plan_free(&plan);
         return st;
@@ -319,14 +318,15 @@ tmesh_status tmesh_dicom_load(tmesh_volume **vol_out, tmesh_dicom_manifest **man
                        (plan.resample || !integral ? 4.0 : 2.0);
     double stack_bytes = plan.resample ? (double)slice_len * (double)se->count * 4.0 : 0.0;
     if (out_bytes + stack_bytes > (double)opts->max_bytes) {
-        tmesh_dicom__plan_free(&plan);
-        return tmesh_error_set(err, TMESH_E_NOMEM,
+        tmesh_error_set(err, TMESH_E_NOMEM,
                                "%s: series %zu needs %.0f MiB (%zu x %zu x %zu%s), over the "
                                "memory cap of %.0f MiB (raise it with --max-memory)",
                                idx->files[sl[0].file].rel, series + 1,
                                (out_bytes + stack_bytes) / 1048576.0, plan.dim[0], plan.dim[1],
                                plan.dim[2], plan.resample ? ", resampled" : "",
                                (double)opts->max_bytes / 1048576.0);
+        tmesh_dicom__plan_free(&plan);
+        return TMESH_E_NOMEM;
     }
 
     /* Work items: one per file, holding the slices it contributes. */
@@ -365,8 +365,9 @@ tmesh_status tmesh_dicom_load(tmesh_volume **vol_out, tmesh_dicom_manifest **man
         }
         job.work[job.n_work - 1].n_slots++;
     }
-    sort_files_by = idx->files;
-    qsort(job.work, job.n_work, sizeof *job.work, cmp_work);
+    st = tmesh_sort(job.work, job.n_work, sizeof *job.work, cmp_work, NULL, err);
+    if (st != TMESH_OK)
+        goto done;
     job.sha = calloc(job.n_work + 1, sizeof *job.sha);
     job.overflow = calloc(job.n_work + 1, sizeof *job.overflow);
     if (job.sha == NULL || job.overflow == NULL) {

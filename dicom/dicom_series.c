@@ -67,10 +67,9 @@ static int cmp_file_uid(const void *a, const void *b, const dcm_file *files)
     return strcmp(files[x].rel, files[y].rel);
 }
 
-static const dcm_file *uid_files;
-static int cmp_file_uid_q(const void *a, const void *b)
+static int cmp_file_uid_q(const void *a, const void *b, void *ctx)
 {
-    return cmp_file_uid(a, b, uid_files);
+    return cmp_file_uid(a, b, ctx);
 }
 
 /* Does slice `s` belong with the stack whose first slice is `r`? */
@@ -97,9 +96,9 @@ static int same_stack(const dcm_file *files, const dcm_slice *s, const dcm_slice
     return 1;
 }
 
-static const tmesh_dicom_index *order_idx;
-static int cmp_series(const void *pa, const void *pb)
+static int cmp_series(const void *pa, const void *pb, void *ctx)
 {
+    (void)ctx;
     const dcm_series *a = pa, *b = pb;
     if (a->info.series_number != b->info.series_number)
         return a->info.series_number < b->info.series_number ? -1 : 1;
@@ -170,8 +169,9 @@ static void summarise(tmesh_dicom_index *idx, dcm_series *se)
     lenient.assume = TMESH_DICOM_ASSUME_AXIAL;
     dcm_plan plan;
     tmesh_error e = TMESH_ERROR_INIT;
-    if (tmesh_dicom__plan(&plan, sl, se->count, h->rows, h->columns, idx->files, &lenient, &e) ==
-        TMESH_OK) {
+    tmesh_status planned =
+        tmesh_dicom__plan(&plan, sl, se->count, h->rows, h->columns, idx->files, &lenient, 1, &e);
+    if (planned == TMESH_OK) {
         in->warnings |= plan.warnings;
         in->spacing[2] = plan.median_gap;
         in->gantry_tilt_deg = plan.warnings & TMESH_DICOM_W_TILT ? plan.tilt_deg : 0.0;
@@ -196,7 +196,6 @@ static void summarise(tmesh_dicom_index *idx, dcm_series *se)
                                         ? "MONOCHROME1 (CT values kept as HU)"
                                         : "MONOCHROME1 (grey scale inverted to MONOCHROME2)");
     }
-    (void)order_idx;
 }
 
 tmesh_status tmesh_dicom__group(tmesh_dicom_index *idx, tmesh_error *err)
@@ -212,9 +211,11 @@ tmesh_status tmesh_dicom__group(tmesh_dicom_index *idx, tmesh_error *err)
     }
     for (size_t i = 0; i < n; i++)
         ord[i] = i;
-    uid_files = idx->files;
-    qsort(ord, n, sizeof *ord, cmp_file_uid_q);
-    uid_files = NULL;
+    if (tmesh_sort(ord, n, sizeof *ord, cmp_file_uid_q, idx->files, err) != TMESH_OK) {
+        free(ord);
+        free(drop);
+        return TMESH_E_NOMEM;
+    }
     for (size_t i = 1; i < n; i++) {
         const dcm_file *a = &idx->files[ord[i - 1]], *b = &idx->files[ord[i]];
         if (b->hdr.sop_instance_uid[0] &&
@@ -306,8 +307,5 @@ tmesh_status tmesh_dicom__group(tmesh_dicom_index *idx, tmesh_error *err)
     free(rep);
     for (size_t g = 0; g < n_groups; g++)
         summarise(idx, &idx->series[g]);
-    order_idx = idx;
-    qsort(idx->series, n_groups, sizeof *idx->series, cmp_series);
-    order_idx = NULL;
-    return TMESH_OK;
+    return tmesh_sort(idx->series, n_groups, sizeof *idx->series, cmp_series, NULL, err);
 }

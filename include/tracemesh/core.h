@@ -274,6 +274,19 @@ tmesh_status tmesh_gunzip(uint8_t **out_data, size_t *out_len, const uint8_t *gz
                           size_t max_len, const char *name, tmesh_error *err);
 
 /* ---------------------------------------------------------------------------------------------
+ * Sorting
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Stable merge sort of `n` items of `size` bytes; `cmp` gets `ctx`. Reentrant (unlike qsort
+ * with a static context) and stable, so equal keys keep their input order.
+ * @return TMESH_OK; TMESH_E_NOMEM for the n-item scratch buffer
+ */
+tmesh_status tmesh_sort(void *base, size_t n, size_t size,
+                        int (*cmp)(const void *a, const void *b, void *ctx), void *ctx,
+                        tmesh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
  * Deterministic parallel loops
  * ------------------------------------------------------------------------------------------- */
 

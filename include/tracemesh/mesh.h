@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mesh: the third stage of the pipeline. Turns a volume (intensities or labels) into a closed,
+ * manifold, outward-oriented triangle mesh in patient LPS millimetres; smooths, decimates and
+ * cleans it; checks it; and reads and writes mesh files (STL, PLY, OBJ natively; glTF, GLB, 3MF,
+ * Collada and FBX through assimp).
+ */
+#ifndef TRACEMESH_MESH_H
+#define TRACEMESH_MESH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracemesh/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Extraction
+ * ------------------------------------------------------------------------------------------- */
+
+/** Surface extraction method. */
+typedef enum tmesh_mesh_method {
+    TMESH_MESH_METHOD_MC = 0,  /* marching cubes, face-consistent generated case table       */
+    TMESH_MESH_METHOD_NETS = 1 /* SurfaceNets: one vertex per boundary cell (labels only)    */
+} tmesh_mesh_method;
+
+/** Options of tmesh_mesh_isosurface. */
+typedef struct tmesh_mesh_iso_opts {
+    double iso;                 /* threshold in the volume's units; a sample is inside when its
+                                   value >= iso. Any finite value. Default 0.5                 */
+    const tmesh_volume *mask;   /* optional, borrowed: same dim; samples where the mask is 0 are
+                                   outside. Default NULL                                      */
+    unsigned threads;           /* 0: one per core; at most 256. Default 0                     */
+    tmesh_progress_fn progress; /* optional progress callback. Default NULL                    */
+    void *progress_user;
+} tmesh_mesh_iso_opts;
+
+#define TMESH_MESH_ISO_OPTS_INIT {0.5, NULL, 0, NULL, NULL}
+
+/**
+ * Extract the isosurface `value == iso` of a volume with marching cubes.
+ *
+ * The case table is generated, not copied: every cube face whose four corners alternate
+ * (the ambiguous face) is resolved the same way, by separating the inside corners, so both
+ * cubes that share a face cut it identically and the surface is watertight and manifold.
+ * Each edge vertex is created once. The volume is padded virtually by one sample of "outside",
+ * so a structure touching the border is closed by a cap half a sample beyond the last sample;
+ * edges to a padded or masked-out sample place their vertex half way. Vertices stay at least
+ * 1/1000 of a sample from the samples, so no triangle collapses to a point.
+ *
+ * Triangles are counter-clockwise seen from outside (from the side with values below iso),
+ * also when `ijk_to_lps` has a negative determinant (the winding is then flipped; the
+ * coordinates are never mirrored). Output bytes are identical at any thread count.
+ *
+ * @param[out] out caller owns; free with tmesh_mesh_free. An empty mesh (0 triangles) when no
+ *                 sample is inside.
+ * @param vol      borrowed; any sample type; NaN samples count as outside
+ * @param opts     NULL for defaults
+ * @return TMESH_OK; TMESH_E_ARG for a non-finite iso (names "iso"), threads over 256 (names
+ *         "threads"), or a mask of another size (names "mask"); TMESH_E_DATA for a singular
+ *         matrix; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_isosurface(tmesh_mesh **out, const tmesh_volume *vol,
+                                   const tmesh_mesh_iso_opts *opts, tmesh_error *err);
+
+/** Options of tmesh_mesh_from_labels. */
+typedef struct tmesh_mesh_label_opts {
+    unsigned label;             /* label to extract, 1..65535; 0 means every non-zero label.
+                                   Default 0                                                  */
+    tmesh_mesh_method method;   /* Default TMESH_MESH_METHOD_MC                                */
+    double sigma;               /* Gaussian pre-smoothing of the mask, mm (Slicer's smoothing
+                                   factor); 0 = none; 0..50. Default 0                         */
+    unsigned threads;           /* 0: one per core; at most 256. Default 0                     */
+    tmesh_progress_fn progress; /* optional. Default NULL                                      */
+    void *progress_user;
+} tmesh_mesh_label_opts;
+
+#define TMESH_MESH_LABEL_OPTS_INIT {0, TMESH_MESH_METHOD_MC, 0.0, 0, NULL, NULL}
+
+/**
+ * Extract the surface of one label (or of all non-zero labels) of a label volume.
+ *
+ * The work is restricted to the label's bounding box (plus the smoothing margin). With
+ * `sigma` > 0 the binary mask is blurred with a Gaussian of that standard deviation in mm
+ * (per axis sigma / spacing samples) and the 0.5 level is extracted; with sigma 0 vertices lie
+ * half way between inside and outside samples. MC follows tmesh_mesh_isosurface. NETS places
+ * one vertex per cell the surface crosses (at the mean of its edge crossings) and joins the
+ * four cells around each crossed edge with two triangles. Every vertex of the result has
+ * `labels` set to the extracted label (1 when `label` is 0). Output is identical at any thread
+ * count and closed where the label touches the volume border.
+ *
+ * @param[out] out caller owns; an empty mesh when the label is absent
+ * @param labels   borrowed; type U8 or U16
+ * @param opts     NULL for defaults
+ * @return TMESH_OK; TMESH_E_ARG naming "label", "sigma", "method", "threads" or the volume type
+ *         when out of range; TMESH_E_DATA for a singular matrix; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_from_labels(tmesh_mesh **out, const tmesh_volume *labels,
+                                    const tmesh_mesh_label_opts *opts, tmesh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Post-processing (all in place; every function keeps `labels` and recomputes `normals` when
+ * the mesh has them)
+ * ------------------------------------------------------------------------------------------- */
+
+typedef enum tmesh_mesh_smooth_method {
+    TMESH_MESH_SMOOTH_TAUBIN = 0, /* lambda/mu, Taubin 1995                               */
+    TMESH_MESH_SMOOTH_SINC = 1    /* windowed sinc (Hamming window, Chebyshev expansion) */
+} tmesh_mesh_smooth_method;
+
+/** Options of tmesh_mesh_smooth. */
+typedef struct tmesh_mesh_smooth_opts {
+    tmesh_mesh_smooth_method method; /* Default TMESH_MESH_SMOOTH_TAUBIN                       */
+    unsigned iterations;             /* 1..1000. Default 20                                   */
+    double lambda;                   /* Taubin shrink step, (0, 1). Default 0.5               */
+    double mu;                       /* Taubin inflate step, (-1, -lambda). Default -0.53      */
+    double pass_band;                /* sinc pass band, (0, 2). Default 0.1                    */
+    int fix_boundary;                /* non-zero: vertices on boundary edges do not move.
+                                        Default 1                                             */
+} tmesh_mesh_smooth_opts;
+
+#define TMESH_MESH_SMOOTH_OPTS_INIT {TMESH_MESH_SMOOTH_TAUBIN, 20, 0.5, -0.53, 0.1, 1}
+
+/** What tmesh_mesh_smooth did. */
+typedef struct tmesh_mesh_smooth_report {
+    double volume_before_ml;  /* signed enclosed volume before, millilitres   */
+    double volume_after_ml;   /* after                                        */
+    double volume_change_pct; /* 100 * (after - before) / |before|; 0 when before is 0 */
+    double max_move;          /* largest vertex displacement, mm              */
+} tmesh_mesh_smooth_report;
+
+/**
+ * Smooth vertex positions with uniform (umbrella) Laplacian weights; connectivity is unchanged.
+ * @param mesh          modified in place
+ * @param opts          NULL for defaults
+ * @param[out] report_out optional
+ * @return TMESH_OK; TMESH_E_ARG naming "iterations", "lambda", "mu", "pass_band" or "method";
+ *         TMESH_E_DATA for a triangle index out of range; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_smooth(tmesh_mesh *mesh, const tmesh_mesh_smooth_opts *opts,
+                               tmesh_mesh_smooth_report *report_out, tmesh_error *err);
+
+/** Options of tmesh_mesh_decimate. */
+typedef struct tmesh_mesh_decimate_opts {
+    double ratio;     /* target fraction of triangles kept, (0, 1]. Default 0.5          */
+    double max_error; /* largest allowed deviation, mm; 0 = no bound. Default 0          */
+    int lock_border;  /* non-zero: vertices on boundary edges stay. Default 1            */
+} tmesh_mesh_decimate_opts;
+
+#define TMESH_MESH_DECIMATE_OPTS_INIT {0.5, 0.0, 1}
+
+/** What tmesh_mesh_decimate did. */
+typedef struct tmesh_mesh_decimate_report {
+    size_t triangles_before, triangles_after;
+    double error_mm; /* deviation estimated by the simplifier, mm */
+} tmesh_mesh_decimate_report;
+
+/**
+ * Reduce the triangle count with meshoptimizer's topology-preserving edge-collapse simplifier,
+ * stopping at the target ratio or the error bound, whichever comes first; unused vertices are
+ * removed (kept vertices keep their order).
+ * @return TMESH_OK; TMESH_E_ARG naming "ratio" or "max_error"; TMESH_E_DATA for an index out of
+ *         range; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_decimate(tmesh_mesh *mesh, const tmesh_mesh_decimate_opts *opts,
+                                 tmesh_mesh_decimate_report *report_out, tmesh_error *err);
+
+/** Options of tmesh_mesh_clean. */
+typedef struct tmesh_mesh_clean_opts {
+    double weld_tolerance;  /* mm, 0..1e3: vertices in the same cell of this size are merged
+                               (0: only identical positions). Default 0                     */
+    int remove_degenerate;  /* triangles with a repeated vertex or zero area. Default 1      */
+    int remove_duplicates;  /* triangles using the same three vertices. Default 1            */
+} tmesh_mesh_clean_opts;
+
+#define TMESH_MESH_CLEAN_OPTS_INIT {0.0, 1, 1}
+
+/** What tmesh_mesh_clean removed. */
+typedef struct tmesh_mesh_clean_report {
+    size_t vertices_welded, degenerate_removed, duplicates_removed, unused_removed;
+} tmesh_mesh_clean_report;
+
+/**
+ * Weld vertices, drop degenerate and duplicate triangles, then drop unused vertices. The first
+ * vertex (lowest index) of each welded group survives; kept triangles keep their order.
+ * @return TMESH_OK; TMESH_E_ARG naming "weld_tolerance"; TMESH_E_DATA for an index out of
+ *         range; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_clean(tmesh_mesh *mesh, const tmesh_mesh_clean_opts *opts,
+                              tmesh_mesh_clean_report *report_out, tmesh_error *err);
+
+/** Options of tmesh_mesh_filter_components. */
+typedef struct tmesh_mesh_components_opts {
+    unsigned keep_largest; /* keep the N components of largest area; 0 keeps all. Default 0 */
+    double min_area;       /* drop components under this area, mm², >= 0. Default 0        */
+} tmesh_mesh_components_opts;
+
+#define TMESH_MESH_COMPONENTS_OPTS_INIT {0, 0.0}
+
+/**
+ * Keep the largest connected surfaces (triangles connected through shared vertices) and drop
+ * small ones. Ties in area are broken by the lowest triangle index. Kept triangles keep their
+ * order; unused vertices are removed.
+ * @param[out] removed_out optional: number of components removed
+ * @return TMESH_OK; TMESH_E_ARG naming "min_area"; TMESH_E_DATA for an index out of range;
+ *         TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_filter_components(tmesh_mesh *mesh, const tmesh_mesh_components_opts *opts,
+                                          size_t *removed_out, tmesh_error *err);
+
+/**
+ * Compute area-weighted vertex normals (unit length, outward for an outward-oriented mesh),
+ * allocating `normals` when absent. Vertices used by no triangle get (0, 0, 0).
+ * @return TMESH_OK; TMESH_E_DATA for an index out of range; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_compute_normals(tmesh_mesh *mesh, tmesh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Checks
+ * ------------------------------------------------------------------------------------------- */
+
+/** Options of tmesh_mesh_check. */
+typedef struct tmesh_mesh_check_opts {
+    int self_intersections; /* non-zero: count intersecting triangle pairs (slower). Default 0 */
+} tmesh_mesh_check_opts;
+
+#define TMESH_MESH_CHECK_OPTS_INIT {0}
+
+/** Result of tmesh_mesh_check. A failing property is reported here, never fixed. */
+typedef struct tmesh_mesh_report {
+    size_t n_vertices, n_triangles;
+    size_t n_unused_vertices;       /* vertices no triangle uses                          */
+    size_t n_edges;                 /* distinct undirected edges                          */
+    size_t n_components;            /* connected surfaces (through shared vertices)       */
+    size_t n_boundary_edges;        /* edges of one triangle                              */
+    size_t n_nonmanifold_edges;     /* edges of three or more triangles                   */
+    size_t n_nonmanifold_vertices;  /* vertices whose triangles form more than one fan    */
+    size_t n_inconsistent_edges;    /* two-triangle edges traversed the same way by both  */
+    size_t n_degenerate_triangles;  /* repeated vertex or zero area                       */
+    size_t n_duplicate_triangles;   /* same three vertices as an earlier triangle         */
+    long euler;                     /* V - E + F, V counting used vertices                */
+    long genus;                     /* sum of component genera; -1 unless closed manifold */
+    double area_mm2;                /* total area                                         */
+    double volume_ml;               /* signed enclosed volume (divergence theorem), ml    */
+    double bbox_min[3], bbox_max[3];/* mm, of used vertices; 0 for an empty mesh          */
+    long self_intersections;        /* intersecting non-adjacent pairs; -1 not computed   */
+    int watertight;                 /* no boundary edge                                   */
+    int manifold;                   /* no non-manifold edge or vertex                     */
+    int oriented;                   /* no inconsistent edge                               */
+    int outward;                    /* watertight, manifold, oriented and volume > 0      */
+    int ok;                         /* all of the above, no degenerate or duplicate
+                                       triangle, no self-intersection found, at least one
+                                       triangle                                           */
+} tmesh_mesh_report;
+
+/**
+ * Measure a mesh's topology and geometry.
+ * @param[out] out filled completely
+ * @param mesh     borrowed
+ * @param opts     NULL for defaults
+ * @return TMESH_OK (also when the mesh fails checks: see out->ok); TMESH_E_DATA for a triangle
+ *         index out of range (names the triangle); TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_check(tmesh_mesh_report *out, const tmesh_mesh *mesh,
+                              const tmesh_mesh_check_opts *opts, tmesh_error *err);
+
+/**
+ * Format a report as text (one "key: value" per line) or as JSON (sorted keys, fixed decimals,
+ * C locale), like snprintf: writes at most `cap` bytes including the NUL.
+ * @return the length the full text needs (excluding the NUL)
+ */
+size_t tmesh_mesh_report_format(char *buf, size_t cap, const tmesh_mesh_report *report, int json);
+
+/* ---------------------------------------------------------------------------------------------
+ * Files
+ * ------------------------------------------------------------------------------------------- */
+
+typedef enum tmesh_mesh_format {
+    TMESH_MESH_FORMAT_AUTO = 0,  /* from the file name's extension              */
+    TMESH_MESH_FORMAT_STL = 1,   /* binary STL (own writer)                     */
+    TMESH_MESH_FORMAT_PLY = 2,   /* binary little-endian PLY (own writer)       */
+    TMESH_MESH_FORMAT_PLY_ASCII = 3,
+    TMESH_MESH_FORMAT_OBJ = 4,   /* Wavefront OBJ (own writer)                  */
+    TMESH_MESH_FORMAT_GLTF = 5,  /* glTF 2.0 JSON + .bin (assimp)               */
+    TMESH_MESH_FORMAT_GLB = 6,   /* glTF 2.0 binary (assimp)                    */
+    TMESH_MESH_FORMAT_3MF = 7,   /* 3MF (assimp)                                */
+    TMESH_MESH_FORMAT_DAE = 8,   /* Collada (assimp)                            */
+    TMESH_MESH_FORMAT_FBX = 9    /* binary FBX (assimp)                         */
+} tmesh_mesh_format;
+
+/** Coordinate frame written to a file. */
+typedef enum tmesh_mesh_space {
+    TMESH_MESH_SPACE_LPS = 0, /* patient LPS, as the mesh holds it                       */
+    TMESH_MESH_SPACE_RAS = 1  /* x and y negated: a 180° rotation, so the winding stays   */
+} tmesh_mesh_space;
+
+/** Options of tmesh_mesh_write. */
+typedef struct tmesh_mesh_write_opts {
+    tmesh_mesh_format format; /* Default TMESH_MESH_FORMAT_AUTO                    */
+    tmesh_mesh_space space;   /* Default TMESH_MESH_SPACE_LPS                      */
+} tmesh_mesh_write_opts;
+
+#define TMESH_MESH_WRITE_OPTS_INIT {TMESH_MESH_FORMAT_AUTO, TMESH_MESH_SPACE_LPS}
+
+/**
+ * Format of a file name's extension (case-insensitive: .stl .ply .obj .gltf .glb .3mf .dae
+ * .fbx); TMESH_MESH_FORMAT_AUTO when unknown.
+ */
+tmesh_mesh_format tmesh_mesh_format_from_path(const char *path);
+
+/**
+ * Write a mesh, in millimetres, recording the frame: STL in its 80-byte header
+ * ("tracemesh 0.1.0 UNITS=mm SPACE=LPS"), PLY as "comment SPACE=LPS", OBJ as "# SPACE=LPS",
+ * glTF/GLB in asset.extras ({"units":"mm","space":"LPS"}). Coordinates are written at full float
+ * precision. STL, PLY and OBJ are written atomically and their bytes depend only on the mesh
+ * and the options. Normals are written when the mesh has them (not STL, which stores facet
+ * normals).
+ * @param mesh borrowed
+ * @param opts NULL for defaults
+ * @return TMESH_OK; TMESH_E_ARG for an unknown extension or format (names the path), or for
+ *         a mesh above 2^32-1 vertices; TMESH_E_IO naming the path; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_write(const tmesh_mesh *mesh, const char *path,
+                              const tmesh_mesh_write_opts *opts, tmesh_error *err);
+
+/**
+ * Read a mesh file through assimp (STL, PLY, OBJ, glTF/GLB and whatever else assimp reads),
+ * joining identical vertices and merging every mesh of the file (node transforms applied).
+ * A file written by tmesh_mesh_write with SPACE=RAS is converted back to LPS.
+ * Not thread-safe (assimp keeps its last error in a global).
+ * @param[out] out caller owns
+ * @return TMESH_OK; TMESH_E_NOTFOUND when the path does not exist; TMESH_E_IO when it cannot be
+ *         read; TMESH_E_DATA when assimp cannot parse it or it holds no triangles (names the
+ *         path); TMESH_E_NOMEM
+ */
+tmesh_status tmesh_mesh_read(tmesh_mesh **out, const char *path, tmesh_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRACEMESH_MESH_H */
