@@ -274,9 +274,9 @@ static int cmp_work(const void *a, const void *b, void *ctx)
     return x->file < y->file ? -1 : x->file > y->file;
 }
 
-tmesh_status tmesh_dicom_load(tmesh_volume **vol_out, tmesh_dicom_manifest **manifest_out,
-                              const tmesh_dicom_index *idx, size_t series,
-                              const tmesh_dicom_load_opts *opts, tmesh_error *err)
+static tmesh_status load_series(tmesh_volume **vol_out, tmesh_dicom_manifest **manifest_out,
+                                const tmesh_dicom_index *idx, size_t series,
+                                const tmesh_dicom_load_opts *opts, tmesh_error *err)
 {
     TMESH_ASSERT(vol_out != NULL && idx != NULL);
     *vol_out = NULL;
@@ -439,13 +439,22 @@ tmesh_status tmesh_dicom_load(tmesh_volume **vol_out, tmesh_dicom_manifest **man
     }
     *vol_out = vol;
 done:
-    if (st != TMESH_OK)
-        tmesh_error_context(err, "series %zu", series + 1);
     free(tmp);
     free(job.work);
     free(job.slot_slice);
     free(job.sha);
     free(job.overflow);
     tmesh_dicom__plan_free(&plan);
+    return st;
+}
+
+tmesh_status tmesh_dicom_load(tmesh_volume **vol_out, tmesh_dicom_manifest **manifest_out,
+                              const tmesh_dicom_index *idx, size_t series,
+                              const tmesh_dicom_load_opts *opts, tmesh_error *err)
+{
+    tmesh_status st = load_series(vol_out, manifest_out, idx, series, opts, err);
+    /* Which stack failed, in front of the file and reason (argument errors name themselves). */
+    if (st != TMESH_OK && st != TMESH_E_ARG && st != TMESH_E_NOTFOUND)
+        tmesh_error_context(err, "series %zu", series + 1);
     return st;
 }

@@ -1,0 +1,3 @@
+# Nothing to load.
+mkdir in
+"$TRACEMESH" info in

@@ -1,0 +1,2 @@
+"$PHANTOM" in --size 32x32x8
+"$TRACEMESH" info in --max-memory 0.000001

@@ -1,0 +1,4 @@
+# Geometry cannot be guessed silently.
+"$PHANTOM" in --size 32x32x8
+dcmodify -nb -e "(0020,0037)" in/*.dcm
+"$TRACEMESH" info in

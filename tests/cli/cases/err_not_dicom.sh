@@ -1,0 +1,5 @@
+# Only foreign files.
+mkdir in
+printf "hello\n" > in/notes.txt
+head -c 4000 /dev/zero > in/zeros.bin
+"$TRACEMESH" info in

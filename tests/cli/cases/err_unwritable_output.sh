@@ -1,0 +1,2 @@
+"$PHANTOM" in --size 32x32x4
+"$TRACEMESH" volume in -o /nonexistent/dir/x.nii.gz

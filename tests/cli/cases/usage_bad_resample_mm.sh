@@ -1,0 +1,1 @@
+"$TRACEMESH" info in --resample-mm 0

@@ -1,0 +1,2 @@
+"$PHANTOM" in --size 32x32x4
+"$TRACEMESH" info in --series 5

@@ -1,0 +1,1 @@
+"$TRACEMESH" scan in --threads -1

@@ -1,0 +1,1 @@
+"$TRACEMESH" volume in --tilt sideways -o x.nii.gz

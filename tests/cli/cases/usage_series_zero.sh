@@ -1,0 +1,1 @@
+"$TRACEMESH" info in --series 0

@@ -1,0 +1,1 @@
+"$TRACEMESH" frobnicate

@@ -1,0 +1,1 @@
+"$TRACEMESH" scan in --frobnicate

@@ -1,0 +1,1 @@
+"$TRACEMESH" volume in -o x.mhd
