@@ -137,17 +137,76 @@ tmesh_status tmesh_volume_lps_to_index(const tmesh_volume *vol, const double lps
     return TMESH_OK;
 }
 
+/* Min/max of one slab of samples; chunks are fixed 1 Mi-sample slabs, merged in order. */
+typedef struct range_job {
+    const tmesh_volume *vol;
+    size_t n;
+    double *lo, *hi;
+} range_job;
+
+#define RANGE_SLAB ((size_t)1 << 20)
+
+#define RANGE_LOOP(T)                                                                          \
+    do {                                                                                       \
+        const T *d = (const T *)vol->data;                                                     \
+        T a = d[begin], b = d[begin];                                                          \
+        for (size_t i = begin + 1; i < end; i++) {                                             \
+            a = d[i] < a ? d[i] : a;                                                           \
+            b = d[i] > b ? d[i] : b;                                                           \
+        }                                                                                      \
+        lo = a;                                                                                \
+        hi = b;                                                                                \
+    } while (0)
+
+static void range_span(const tmesh_volume *vol, size_t begin, size_t end, double *lo_out,
+                       double *hi_out)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    switch (vol->type) {
+    case TMESH_VOXEL_U8: RANGE_LOOP(uint8_t); break;
+    case TMESH_VOXEL_I16: RANGE_LOOP(int16_t); break;
+    case TMESH_VOXEL_U16: RANGE_LOOP(uint16_t); break;
+    case TMESH_VOXEL_F32: {
+        const float *d = vol->data;
+        for (size_t i = begin; i < end; i++) {
+            if (d[i] != d[i])
+                continue; /* NaN */
+            lo = d[i] < lo ? d[i] : lo;
+            hi = d[i] > hi ? d[i] : hi;
+        }
+        break;
+    }
+    }
+    *lo_out = lo;
+    *hi_out = hi;
+}
+
+static tmesh_status range_chunk(size_t c, void *user, tmesh_error *err)
+{
+    (void)err;
+    range_job *j = user;
+    size_t begin = c * RANGE_SLAB, end = begin + RANGE_SLAB < j->n ? begin + RANGE_SLAB : j->n;
+    range_span(j->vol, begin, end, &j->lo[c], &j->hi[c]);
+    return TMESH_OK;
+}
+
 void tmesh_volume_range(const tmesh_volume *vol, double *min_out, double *max_out)
 {
     size_t n = tmesh_volume_count(vol);
+    size_t chunks = (n + RANGE_SLAB - 1) / RANGE_SLAB;
     double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        double s = sample_at(vol, i);
-        if (s < lo)
-            lo = s;
-        if (s > hi)
-            hi = s;
+    range_job j = {vol, n, malloc(chunks * sizeof(double)), malloc(chunks * sizeof(double))};
+    if (j.lo != NULL && j.hi != NULL &&
+        tmesh_parallel_for(chunks, 0, range_chunk, &j, NULL, NULL, NULL, NULL) == TMESH_OK) {
+        for (size_t c = 0; c < chunks; c++) {
+            lo = j.lo[c] < lo ? j.lo[c] : lo;
+            hi = j.hi[c] > hi ? j.hi[c] : hi;
+        }
+    } else {
+        range_span(vol, 0, n, &lo, &hi); /* no memory for slabs: one pass here */
     }
+    free(j.lo);
+    free(j.hi);
     *min_out = lo;
     *max_out = hi;
 }

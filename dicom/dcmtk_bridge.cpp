@@ -24,6 +24,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -328,6 +329,7 @@ void tmesh_dcm_pixels_free(tmesh_dcm_pixels *p)
 {
     if (p == nullptr)
         return;
+    delete static_cast<DcmFileFormat *>(p->owner);
     std::free(p->native);
     for (size_t i = 0; i < p->n_fragments; i++)
         std::free(p->fragments[i]);
@@ -389,15 +391,9 @@ static tmesh_status take_fragments(tmesh_dcm_pixels *out, DcmPixelData *pd, cons
     return TMESH_OK;
 }
 
-tmesh_status tmesh_dcmtk_read_pixels(tmesh_dcm_pixels *out, const char *name, const uint8_t *buf,
-                                     size_t len, tmesh_error *err)
+static tmesh_status read_pixels(tmesh_dcm_pixels *out, DcmFileFormat &ff, const char *name,
+                                tmesh_error *err)
 {
-    std::memset(out, 0, sizeof *out);
-    BRIDGE_TRY
-    DcmFileFormat ff;
-    tmesh_status st = load(ff, name, buf, len, err);
-    if (st != TMESH_OK)
-        return st;
     DcmDataset *ds = ff.getDataset();
     DcmElement *el = nullptr;
     if (ds->findAndGetElement(DCM_PixelData, el).bad() || el == nullptr)
@@ -406,12 +402,8 @@ tmesh_status tmesh_dcmtk_read_pixels(tmesh_dcm_pixels *out, const char *name, co
     if (orig.isEncapsulated()) {
         const E_TransferSyntax x = orig.getXfer();
         if (x == EXS_JPEG2000LosslessOnly || x == EXS_JPEG2000 ||
-            x == EXS_JPEG2000MulticomponentLosslessOnly || x == EXS_JPEG2000Multicomponent) {
-            st = take_fragments(out, static_cast<DcmPixelData *>(el), name, err);
-            if (st != TMESH_OK)
-                tmesh_dcm_pixels_free(out);
-            return st;
-        }
+            x == EXS_JPEG2000MulticomponentLosslessOnly || x == EXS_JPEG2000Multicomponent)
+            return take_fragments(out, static_cast<DcmPixelData *>(el), name, err);
         OFCondition c = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (c.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
             return tmesh_error_set(err, TMESH_E_DATA, "%s: cannot decode %s pixel data%s%s", name,
@@ -422,9 +414,9 @@ tmesh_status tmesh_dcmtk_read_pixels(tmesh_dcm_pixels *out, const char *name, co
     }
     Uint16 bits = 0;
     ds->findAndGetUint16(DCM_BitsAllocated, bits);
-    /* Host-order values: DCMTK swaps big-endian OW data on read. */
+    /* Host-order values: DCMTK swaps big-endian OW data on read. The samples stay inside the
+     * data set, which `out->owner` keeps alive. */
     const void *src = nullptr;
-    size_t nbytes = el->getLength();
     OFCondition c;
     if (bits > 8 && el->getVR() != EVR_OB) {
         Uint16 *w = nullptr;
@@ -435,15 +427,33 @@ tmesh_status tmesh_dcmtk_read_pixels(tmesh_dcm_pixels *out, const char *name, co
         c = el->getUint8Array(b);
         src = b;
     }
+    size_t nbytes = el->getLength();
     if (c.bad() || (src == nullptr && nbytes > 0))
         return cond_error(err, c, name, "cannot read pixel data");
-    out->native = std::malloc(nbytes ? nbytes : 1);
-    if (out->native == nullptr)
-        return tmesh_error_set(err, TMESH_E_NOMEM, "%s: out of memory for %zu bytes of pixels",
-                               name, nbytes);
-    if (nbytes)
-        std::memcpy(out->native, src, nbytes);
-    out->native_len = nbytes;
+    out->samples = src;
+    out->samples_len = nbytes;
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_dcmtk_read_pixels(tmesh_dcm_pixels *out, const char *path, const char *name,
+                                     const uint8_t *buf, size_t len, tmesh_error *err)
+{
+    std::memset(out, 0, sizeof *out);
+    BRIDGE_TRY
+    std::unique_ptr<DcmFileFormat> ff(new DcmFileFormat());
+    OFCondition c;
+    if (buf == nullptr)
+        c = ff->loadFile(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+    else
+        c = parse_buffer(*ff, buf, len);
+    tmesh_status st = c.bad() ? cond_error(err, c, name, "not readable as DICOM (truncated or "
+                                                          "corrupt)")
+                              : read_pixels(out, *ff, name, err);
+    if (st != TMESH_OK) {
+        tmesh_dcm_pixels_free(out);
+        return st;
+    }
+    out->owner = ff.release();
     return TMESH_OK;
     BRIDGE_CATCH(name)
 }

@@ -83,10 +83,12 @@ tmesh_status tmesh_dcmtk_read_header(tmesh_dcm_header *out, tmesh_dcm_phi *phi, 
 
 /* Decoded or encapsulated pixel data of one file. */
 typedef struct tmesh_dcm_pixels {
-    /* Native (or decoded by DCMTK): all frames, each rows*columns*samples values of
-     * bits_allocated bits in host byte order. */
-    void *native;            /* malloc'd, or NULL when `fragments` are given instead */
-    size_t native_len;       /* bytes                                                */
+    /* Native samples of all frames, each rows*columns*samples values of bits_allocated bits in
+     * host byte order: either inside DCMTK's data set (`owner`) or in `native`. */
+    const void *samples;
+    size_t samples_len;      /* bytes                                                */
+    void *native;            /* malloc'd samples (JPEG 2000 decoded in C), or NULL    */
+    void *owner;             /* the DCMTK data set holding `samples`; opaque          */
     /* Encapsulated data DCMTK cannot decode (JPEG 2000): the raw fragments. */
     size_t n_fragments;
     uint8_t **fragments;     /* malloc'd array of malloc'd fragments                 */
@@ -95,15 +97,17 @@ typedef struct tmesh_dcm_pixels {
     size_t n_offsets;
 } tmesh_dcm_pixels;
 
+/* Release everything `p` holds (the DCMTK data set included). */
 void tmesh_dcm_pixels_free(tmesh_dcm_pixels *p);
 
 /*
- * Decode the pixel data of a whole file held in `buf` (len bytes, readable up to an even
- * length). Transfer syntaxes DCMTK decodes (native, deflate, RLE, JPEG, JPEG-LS) come back in
- * `native`; JPEG 2000 comes back as fragments for the caller to decode. Errors name `name`.
+ * Decode the pixel data of one file: from `buf` (len bytes, readable up to an even length) or,
+ * when `buf` is NULL, straight from the file at `path` (one read, no extra copy). Transfer
+ * syntaxes DCMTK decodes (native, deflate, RLE, JPEG, JPEG-LS) come back in `samples`;
+ * JPEG 2000 comes back as fragments for the caller to decode. Errors name `name`.
  */
-tmesh_status tmesh_dcmtk_read_pixels(tmesh_dcm_pixels *out, const char *name, const uint8_t *buf,
-                                     size_t len, tmesh_error *err);
+tmesh_status tmesh_dcmtk_read_pixels(tmesh_dcm_pixels *out, const char *path, const char *name,
+                                     const uint8_t *buf, size_t len, tmesh_error *err);
 
 /*
  * Referenced file IDs of a DICOMDIR held in `buf`: a malloc'd array of malloc'd strings with

@@ -129,6 +129,9 @@ void tmesh_dicom__convert_frame(const void *native, const dcm_pixel_format *fmt,
 tmesh_status tmesh_dicom__decode_j2k(tmesh_dcm_pixels *px, const dcm_pixel_format *fmt,
                                      uint32_t n_frames, const char *name, tmesh_error *err);
 
+/* SHA-256 of a file's bytes (memory-mapped, so the file is not copied). */
+tmesh_status tmesh_dicom__hash_file(char *sha256_hex, const char *path, tmesh_error *err);
+
 /* Read a file into memory, gunzipping it when it is gzip-wrapped; `sha256_hex` (optional)
  * gets the hash of the bytes as stored. The buffer has one readable zero byte past its end. */
 tmesh_status tmesh_dicom__read_file(uint8_t **data_out, size_t *len_out, char *sha256_hex,

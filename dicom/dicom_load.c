@@ -42,11 +42,14 @@ static tmesh_status decode_file(size_t w, void *user, tmesh_error *err)
     const tmesh_dcm_header *h = &f->hdr;
     uint8_t *buf = NULL;
     size_t len = 0;
-    tmesh_status st = tmesh_dicom__read_file(&buf, &len, job->sha[w], f->path, err);
+    /* Plain files: hashed in place, then parsed by DCMTK from disk (one copy). Gzip-wrapped
+     * files: read, hashed and unwrapped in memory. */
+    tmesh_status st = f->gz ? tmesh_dicom__read_file(&buf, &len, job->sha[w], f->path, err)
+                            : tmesh_dicom__hash_file(job->sha[w], f->path, err);
     if (st != TMESH_OK)
         return st;
     tmesh_dcm_pixels px;
-    st = tmesh_dcmtk_read_pixels(&px, f->rel, buf, len, err);
+    st = tmesh_dcmtk_read_pixels(&px, f->path, f->rel, buf, len, err);
     free(buf);
     if (st != TMESH_OK)
         return st;
@@ -54,15 +57,15 @@ static tmesh_status decode_file(size_t w, void *user, tmesh_error *err)
                             h->high_bit >= 0 ? h->high_bit : h->bits_stored - 1,
                             h->pixel_representation,
                             strcmp(h->photometric, "MONOCHROME1") == 0 && !job->keep_ct_values};
-    if (px.native == NULL)
+    if (px.samples == NULL)
         st = tmesh_dicom__decode_j2k(&px, &fmt, h->n_frames, f->rel, err);
     size_t bytes_per = (size_t)h->bits_allocated / 8;
     size_t need = job->slice_len * bytes_per * h->n_frames;
-    if (st == TMESH_OK && px.native_len < need)
+    if (st == TMESH_OK && px.samples_len < need)
         st = tmesh_error_set(err, TMESH_E_DATA,
                              "%s: pixel data holds %zu bytes, %u frame(s) of %dx%d need %zu "
                              "(truncated file?)",
-                             f->rel, px.native_len, h->n_frames, h->columns, h->rows, need);
+                             f->rel, px.samples_len, h->n_frames, h->columns, h->rows, need);
     for (size_t k = 0; st == TMESH_OK && k < fw->n_slots; k++) {
         size_t si = job->slot_slice[fw->first_slot + k];
         const dcm_slice *s = &job->sl[si];
@@ -73,7 +76,7 @@ static tmesh_status decode_file(size_t w, void *user, tmesh_error *err)
                                  "are not usable", f->rel, slope, inter);
             break;
         }
-        tmesh_dicom__convert_frame(px.native, &fmt, s->frame, slope, inter,
+        tmesh_dicom__convert_frame(px.samples, &fmt, s->frame, slope, inter,
                                    job->i16 ? job->i16 + si * job->slice_len : NULL,
                                    job->f32 ? job->f32 + si * job->slice_len : NULL,
                                    &job->overflow[w]);

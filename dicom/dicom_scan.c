@@ -148,7 +148,8 @@ static tmesh_status walk(walk_state *w, const char *root, const char *rel, int d
     }
     closedir(d);
     /* Directory order is file-system order: sort so every scan sees the same sequence. */
-    qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    if (names.n > 1)
+        qsort(names.v, names.n, sizeof *names.v, cmp_str);
     tmesh_status st = TMESH_OK;
     for (size_t i = 0; i < names.n && st == TMESH_OK; i++) {
         char *child_rel = join(rel, names.v[i]);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Install the Debian 12 packages that building, testing and the demo need, and only those that
-# are missing. Run as root (make demo / make test call it). Each line of PACKAGES is one need.
+# are missing. Run as root (make demo / make test call it). Libraries first; then the tools the
+# tests call: dcmtk's dcmodify/dcmdump (malformed-input cases) and nibabel (the NIfTI checks).
 set -eu
 
 PACKAGES="
@@ -19,6 +20,9 @@ libsqlite3-dev
 libpng-dev
 libmeshoptimizer-dev
 libassimp-dev
+dcmtk
+python3-nibabel
+python3-numpy
 "
 
 missing=""

@@ -593,9 +593,9 @@ static void test_dicom_errors__truncated_and_foreign_files(void **state)
     /* Foreign files: text, an empty file, a corrupt gzip. */
     char *txt = ts_path(dir, "notes.txt"), *empty = ts_path(dir, "empty.dcm");
     char *badgz = ts_path(dir, "broken.dcm.gz");
-    ts_write_file(txt, "not dicom at all, just text that is long enough to pass 132 bytes "
-                       "........................................................................",
-                  140);
+    const char *text = "not dicom at all, just text that is long enough to pass 132 bytes "
+                       "........................................................................";
+    ts_write_file(txt, text, strlen(text));
     ts_write_file(empty, "", 0);
     ts_write_file(badgz, "\x1f\x8b\x08\x00garbage-garbage", 19);
     tmesh_dicom_index *idx = NULL;
