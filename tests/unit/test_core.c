@@ -210,6 +210,36 @@ static void test_core_parallel__same_result_any_thread_count(void **state)
     free(x);
 }
 
+typedef struct kv {
+    int key, order;
+} kv;
+
+static int cmp_key(const void *a, const void *b, void *ctx)
+{
+    int dir = *(const int *)ctx;
+    const kv *x = a, *y = b;
+    return dir * ((x->key > y->key) - (x->key < y->key));
+}
+
+static void test_core_sort__stable_with_context(void **state)
+{
+    (void)state;
+    kv v[1000];
+    for (int i = 0; i < 1000; i++) {
+        v[i].key = (i * 7919) % 13;
+        v[i].order = i;
+    }
+    int dir = -1; /* descending, through the context */
+    tmesh_error err = TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_sort(v, 1000, sizeof v[0], cmp_key, &dir, &err), TMESH_OK);
+    for (int i = 1; i < 1000; i++) {
+        assert_true(v[i - 1].key >= v[i].key);
+        if (v[i - 1].key == v[i].key)
+            assert_true(v[i - 1].order < v[i].order); /* equal keys keep their order */
+    }
+    assert_int_equal(tmesh_sort(v, 1, sizeof v[0], cmp_key, &dir, &err), TMESH_OK);
+}
+
 static void test_core_nifti__round_trip_keeps_geometry(void **state)
 {
     (void)state;
@@ -273,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_core_hash__published_vectors),
         cmocka_unit_test(test_core_fs__atomic_write_and_read),
         cmocka_unit_test(test_core_parallel__same_result_any_thread_count),
+        cmocka_unit_test(test_core_sort__stable_with_context),
         cmocka_unit_test(test_core_nifti__round_trip_keeps_geometry),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

@@ -1,0 +1,2 @@
+# A missing file is named in the message.
+"$TRACEMESH" check nothing.stl

@@ -1,0 +1,4 @@
+# A CT volume is not a label volume: the message names the file and suggests --iso.
+"$PHANTOM" in --size 16x16x4
+"$TRACEMESH" -q volume in -o vol.nii.gz
+"$TRACEMESH" mesh vol.nii.gz -o out.stl

@@ -1,0 +1,3 @@
+# -o is required.
+"$PHANTOM" in --size 16x16x4
+"$TRACEMESH" segment in --preset bone
