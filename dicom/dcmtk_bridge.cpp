@@ -294,6 +294,8 @@ tmesh_status tmesh_dcmtk_read_header(tmesh_dcm_header *out, tmesh_dcm_phi *phi, 
 
     frame_init(&out->shared);
     read_plain_geometry(ds, &out->shared);
+    /* Classic multi-phase series (PS3.3 C.7.6.2): one stack per temporal position. */
+    out->shared.temporal_index = get_int(ds, DCM_TemporalPositionIdentifier, -1);
     DcmItem *shared = sub_item(ds, DCM_SharedFunctionalGroupsSequence);
     read_functional_groups(shared, &out->shared);
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # One file declares another image size: it becomes its own stack, and the
 # main stack then has a hole where it was, which is refused with the neighbours named.
 "$PHANTOM" in --size 32x32x8

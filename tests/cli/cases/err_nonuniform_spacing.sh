@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # One slice moved by 0.6 mm along S: uneven gaps.
 "$PHANTOM" in --size 32x32x8
 pos=$(dcmdump +P ImagePositionPatient in/IM00003.dcm | sed 's/.*\[\(.*\)\].*/\1/')

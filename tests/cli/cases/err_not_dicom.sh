@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Only foreign files.
 mkdir in
 printf "hello\n" > in/notes.txt

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Smoothing, decimation, largest piece and RAS output keep the mesh closed; glTF records mm/RAS.
 "$PHANTOM" in --shape marker --size 48x48x32 --spacing 0.8,0.9,1.5
 "$TRACEMESH" -q volume in -o vol.nii.gz

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # A CD layout: DICOMDIR plus extension-less upper-case files. Pointing at the DICOMDIR loads
 # what it references; a referenced file that is gone is reported as missing.
 "$PHANTOM" in --size 32x32x6

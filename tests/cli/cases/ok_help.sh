@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Help comes from the option tables, and the exit codes are documented.
 "$TRACEMESH" --help | grep -q "^  scan "
 "$TRACEMESH" help exit-codes | grep -q "4  verification failed"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # info --json gives the exact matrix of an oblique phantom and no identifiers.
 "$PHANTOM" in --size 48x40x32 --orient oblique --shape marker
 "$TRACEMESH" -q info --json in > info.json

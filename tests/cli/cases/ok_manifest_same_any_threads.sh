@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The manifest and the volume are the same bytes at 1, 2 and 7 threads.
 "$PHANTOM" in --size 48x48x24 --syntax jpeg-ls --noise 15
 "$TRACEMESH" -q info --manifest -j 1 in > m1.json

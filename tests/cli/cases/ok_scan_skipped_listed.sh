@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Non-image files are listed with their reason, not fatal.
 "$PHANTOM" in --size 32x32x4 --gzip
 printf "readme\n" > in/README.txt

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The table shows the series; identifiers stay out unless asked for.
 "$PHANTOM" in --size 40x36x30 --spacing 0.9,0.8,1.25
 "$TRACEMESH" scan in > out.txt

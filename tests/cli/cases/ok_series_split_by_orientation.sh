@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # One SeriesInstanceUID holding an axial and a coronal stack (a localizer habit): two stacks.
 "$PHANTOM" a --size 32x32x6
 "$PHANTOM" b --size 32x32x4 --orient coronal

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Gantry tilt: the sheared matrix is kept and reported.
 "$PHANTOM" in --size 32x32x12 --tilt 15
 "$TRACEMESH" info --json in > out.json

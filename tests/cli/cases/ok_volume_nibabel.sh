@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The NIfTI export opens in nibabel with the RAS affine and the HU values.
 "$PHANTOM" in --size 40x36x30 --spacing 0.9,0.8,1.25 --position FFS --shape marker
 "$TRACEMESH" -q volume in -o vol.nii.gz --manifest man.json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # GE tilt 18.5 deg with two slice-gap blocks: refused by default (naming the slice), loaded
 # on an orthogonal grid with --resample.
 set +e

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Philips MPRAGE: 256 x 256 x 170 at 1 mm, oblique sagittal (README).
 "$TRACEMESH" -q info --json "$SHARED/mr-t1-head-mprage-philips/dicom" > info.json
 /usr/bin/python3 - <<PY

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Enhanced multi-frame MR and the fragmented JPEG Lossless phantom against the dcm2niix
 # reference NIfTI: every reference voxel, mapped through both affines, lands on a voxel of ours
 # with the same value.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Full Visible Human head: 512 x 512 x 234, 1 mm, z from 1500 mm, HU range from its README.
 "$TRACEMESH" -q info --json "$SHARED/ct-head-visible-human-female/dicom" > info.json
 /usr/bin/python3 - <<PY

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # DICOM phantom -> bone label volume: same geometry as the source, counts as printed, recipe
 # record on stdout, and the same bytes at 1, 2 and 7 threads.
 "$PHANTOM" in --shape sphere --size 48x40x30 --spacing 0.8,0.9,1.5 --orient oblique --noise 20

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # A recipe file (comments, blank lines, no dashes) gives the same labels and record as the same
 # operations on the command line; two labels with names and colours go to the label table.
 "$PHANTOM" in --shape spheres --size 40x40x24 --spacing 1,1,2
