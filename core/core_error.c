@@ -68,3 +68,9 @@ const char *tmesh_status_name(tmesh_status code)
     }
     return "TMESH_E_UNKNOWN";
 }
+
+void tmesh_assert_fail(const char *expr, const char *file, int line)
+{
+    fprintf(stderr, "tracemesh: internal assertion failed: %s (%s:%d)\n", expr, file, line);
+    abort();
+}

@@ -11,14 +11,4 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Precondition that only tracemesh's own code can break: abort with the location. */
-#define TMESH_ASSERT(cond)                                                                     \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "tracemesh: internal assertion failed: %s (%s:%d)\n", #cond,       \
-                    __FILE__, __LINE__);                                                       \
-            abort();                                                                           \
-        }                                                                                      \
-    } while (0)
-
 #endif

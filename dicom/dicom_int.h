@@ -13,15 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define TMESH_ASSERT(cond)                                                                     \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            fprintf(stderr, "tracemesh: internal assertion failed: %s (%s:%d)\n", #cond,       \
-                    __FILE__, __LINE__);                                                       \
-            abort();                                                                           \
-        }                                                                                      \
-    } while (0)
-
 /* One image file that the scan kept. */
 typedef struct dcm_file {
     char *path;            /* as opened (root joined with rel)           */

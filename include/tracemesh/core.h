@@ -70,6 +70,17 @@ void tmesh_error_clear(tmesh_error *err);
 /** Short constant name of a status ("TMESH_E_IO"). Never NULL. */
 const char *tmesh_status_name(tmesh_status code);
 
+/**
+ * Precondition that only tracemesh's own code can break (a NULL where none is allowed, a zero
+ * dimension): report the expression and location on stderr and abort. Anything that can come
+ * from a file or a user gets a status code instead.
+ */
+#define TMESH_ASSERT(cond)                                                                     \
+    ((cond) ? (void)0 : tmesh_assert_fail(#cond, __FILE__, __LINE__))
+
+/** Called by TMESH_ASSERT on failure; does not return. */
+void tmesh_assert_fail(const char *expr, const char *file, int line);
+
 /* ---------------------------------------------------------------------------------------------
  * Log: warnings and notes. The library never prints; the CLI installs a handler once.
  * ------------------------------------------------------------------------------------------- */
