@@ -134,34 +134,21 @@ static void summarise(tmesh_dicom_index *idx, dcm_series *se)
         in->spacing[0] = sl[0].geo.spacing[1];
         in->spacing[1] = sl[0].geo.spacing[0];
     }
-    size_t files = 0;
-    size_t prev = (size_t)-1;
     int rescale_varies = 0;
     for (size_t i = 0; i < se->count; i++) {
-        /* distinct files: slices of one multi-frame file are adjacent only when ordered so;
-         * count by checking all earlier slices is quadratic, so count file changes per file id */
-        if (sl[i].file != prev)
-            files++;
-        prev = sl[i].file;
         if (sl[i].geo.has_rescale != sl[0].geo.has_rescale || sl[i].geo.slope != sl[0].geo.slope ||
             sl[i].geo.intercept != sl[0].geo.intercept)
             rescale_varies = 1;
         if (strcmp(idx->files[sl[i].file].hdr.transfer_syntax, h->transfer_syntax) != 0)
             snprintf(in->transfer_syntax_name, sizeof in->transfer_syntax_name, "mixed");
     }
-    /* Multi-frame: count distinct files exactly (frames of one file may interleave). */
-    in->n_files = files;
-    {
-        size_t distinct = 0;
-        for (size_t i = 0; i < se->count; i++) {
-            int dup = 0;
-            for (size_t k = 0; k < i && !dup && se->count < 4096; k++)
-                dup = sl[k].file == sl[i].file;
-            distinct += !dup;
-        }
-        if (se->count < 4096)
-            in->n_files = distinct;
+    /* Distinct files (the frames of one multi-frame file share it). */
+    unsigned char *seen = calloc(idx->n_files + 1, 1);
+    for (size_t i = 0; seen != NULL && i < se->count; i++) {
+        in->n_files += !seen[sl[i].file];
+        seen[sl[i].file] = 1;
     }
+    free(seen);
 
     /* Geometry warnings: plan leniently (resampling allowed) to collect them all. */
     tmesh_dicom_load_opts lenient = TMESH_DICOM_LOAD_OPTS_INIT;
