@@ -13,6 +13,12 @@ int cmd_scan(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 extern const cli_cmd_spec cmd_scan_spec, cmd_info_spec, cmd_volume_spec;
+int cmd_segment(int argc, char **argv);
+extern const cli_cmd_spec cmd_segment_spec;
+int cmd_mesh(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+extern const cli_cmd_spec cmd_mesh_spec, cmd_check_spec, cmd_build_spec;
 /* -- declarations of further commands go above this line -- */
 
 static int cmd_help(int argc, char **argv);
@@ -24,6 +30,10 @@ const cli_command cli_commands[] = {
     {"scan", cmd_scan, &cmd_scan_spec},
     {"info", cmd_info, &cmd_info_spec},
     {"volume", cmd_volume, &cmd_volume_spec},
+    {"segment", cmd_segment, &cmd_segment_spec},
+    {"mesh", cmd_mesh, &cmd_mesh_spec},
+    {"check", cmd_check, &cmd_check_spec},
+    {"build", cmd_build, &cmd_build_spec},
     /* -- further commands go above this line, in pipeline order -- */
     {"help", cmd_help, &cmd_help_spec},
 };

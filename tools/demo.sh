@@ -24,8 +24,8 @@ made="$out/vhf-head.nii.gz $out/vhf-head.manifest.json"
 
 if has build; then
     echo
-    echo "== tracemesh build $scan --preset bone -o $out/skull.stl"
-    "$tm" build "$scan" --preset bone -o "$out/skull.stl"
+    echo "== tracemesh build $scan --preset bone --smooth 10 --min-area 100 -o $out/skull.stl"
+    "$tm" build "$scan" --preset bone --smooth 10 --min-area 100 -o "$out/skull.stl"
     made="$made $out/skull.stl"
     if has check; then
         echo

@@ -16,7 +16,8 @@
  *   (gantry-tilted) matrix the column lengths are still the distances between neighbouring
  *   voxel centres along each axis, but balls become slightly elliptic there.
  * - `threads` fields: 0 means one per core. Results are byte-identical at any thread count.
- * - Inputs are only read; the calls are reentrant.
+ * - `const` inputs are only read (the editing calls say "modified in place"); every call is
+ *   reentrant.
  */
 #ifndef TRACEMESH_SEGMENT_H
 #define TRACEMESH_SEGMENT_H
@@ -87,8 +88,8 @@ tmesh_status tmesh_seg_label_stats(tmesh_seg_label_stat **stats_out, size_t *n_o
  * samples keep their value (later labels overwrite earlier ones).
  * @return TMESH_OK; TMESH_E_ARG when `labels` is not U16, `value` is 0, or the geometries differ
  */
-tmesh_status tmesh_seg_label_assign(tmesh_volume *labels, const tmesh_volume *mask,
-                                    uint16_t value, tmesh_error *err);
+tmesh_status tmesh_seg_label_assign(tmesh_volume *labels, const tmesh_volume *mask, uint16_t value,
+                                    tmesh_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Thresholds, presets, Otsu
@@ -190,8 +191,7 @@ typedef struct tmesh_seg_seed {
  *         volume; TMESH_E_DATA when the matrix is singular
  */
 tmesh_status tmesh_seg_seed_voxel(size_t ijk_out[3], const tmesh_volume *vol,
-                                  const tmesh_seg_seed *seed, size_t seed_number,
-                                  tmesh_error *err);
+                                  const tmesh_seg_seed *seed, size_t seed_number, tmesh_error *err);
 
 /** Options of tmesh_seg_grow (connected threshold). */
 typedef struct tmesh_seg_grow_opts {
@@ -209,7 +209,7 @@ typedef struct tmesh_seg_grow_opts {
  * @param[out] out caller owns; U8 0/1
  * @return TMESH_OK; TMESH_E_ARG naming `lower`, `upper`, `connectivity`, `seeds` (none) or the
  *         seed ("seed 2 (...)") lying outside the volume or with a value outside the range;
- *         TMESH_E_NOMEM
+ *         TMESH_E_DATA naming the seed when an LPS seed meets a singular matrix; TMESH_E_NOMEM
  */
 tmesh_status tmesh_seg_grow(tmesh_volume **out, const tmesh_volume *image,
                             const tmesh_seg_seed *seeds, size_t n_seeds,
@@ -233,7 +233,8 @@ typedef struct tmesh_seg_confidence_opts {
  * measured again, and the growing repeats `iterations` times. Sums run in index order.
  * @param[out] out caller owns; U8 0/1 (may be empty when the seeds fall outside the range)
  * @param[out] lower_out, upper_out the final range (image units); may be NULL
- * @return TMESH_OK; TMESH_E_ARG naming the option or the seed outside the volume; TMESH_E_NOMEM
+ * @return TMESH_OK; TMESH_E_ARG naming the option or the seed outside the volume; TMESH_E_DATA
+ *         naming the seed when an LPS seed meets a singular matrix; TMESH_E_NOMEM
  */
 tmesh_status tmesh_seg_grow_confidence(tmesh_volume **out, double *lower_out, double *upper_out,
                                        const tmesh_volume *image, const tmesh_seg_seed *seeds,
@@ -254,20 +255,22 @@ typedef enum tmesh_seg_cc_mode {
 
 /** Options of tmesh_seg_components. */
 typedef struct tmesh_seg_components_opts {
-    tmesh_seg_cc_mode mode;       /* default KEEP_LARGEST                                   */
-    int connectivity;             /* 6, 18 or 26; default 26                                */
-    size_t n;                     /* KEEP_N: components kept, >= 1; default 1              */
-    double min_volume_mm3;        /* REMOVE_SMALL: >= 0, finite; default 0                  */
-    const tmesh_seg_seed *seeds;  /* KEEP_SEEDED: borrowed, n_seeds >= 1                    */
-    size_t n_seeds;
+    tmesh_seg_cc_mode mode;      /* default KEEP_LARGEST                                   */
+    int connectivity;            /* 6, 18 or 26; default 26                                */
+    size_t n;                    /* KEEP_N: components kept, >= 1; default 1              */
+    double min_volume_mm3;       /* REMOVE_SMALL: >= 0, finite; default 0                  */
+    const tmesh_seg_seed *seeds; /* KEEP_SEEDED: borrowed, n_seeds >= 1                    */
+    size_t n_seeds;              /* number of seeds                                        */
+    unsigned threads;            /* copying in and out; 0: one per core; default 0         */
 } tmesh_seg_components_opts;
 
-#define TMESH_SEG_COMPONENTS_OPTS_INIT {TMESH_SEG_CC_KEEP_LARGEST, 26, 1u, 0.0, NULL, 0u}
+#define TMESH_SEG_COMPONENTS_OPTS_INIT {TMESH_SEG_CC_KEEP_LARGEST, 26, 1u, 0.0, NULL, 0u, 0u}
 
 /**
  * Label or select the connected components of a mask. Components are numbered by voxel count,
  * largest first; equal counts are ordered by their first voxel in index order (i fastest). The
- * volume of a component is its voxel count times |det(ijk_to_lps)| (mm^3).
+ * volume of a component is its voxel count times |det(ijk_to_lps)| (mm^3). The floods run on
+ * the calling thread; copying in and out uses `threads`.
  * @param[out] out caller owns; U16 for LABEL_ALL, else U8 0/1. An empty mask gives an empty
  *             result.
  * @param[out] n_components_out number of components of the mask; may be NULL
@@ -298,7 +301,8 @@ typedef struct tmesh_seg_distance_opts {
  * + s2^2*dk^2) (each sum in double, rounded to float), and the result is the float square root;
  * it equals a brute-force minimum evaluated the same way, bit for bit.
  * @param[out] out caller owns; F32 millimetres
- * @return TMESH_OK; TMESH_E_ARG when `mask` is not U8 or U16; TMESH_E_NOMEM
+ * @return TMESH_OK; TMESH_E_ARG when `mask` is not U8 or U16; TMESH_E_DATA naming the axis when
+ *         a column of ijk_to_lps has zero length; TMESH_E_NOMEM
  */
 tmesh_status tmesh_seg_distance(tmesh_volume **out, const tmesh_volume *mask,
                                 const tmesh_seg_distance_opts *opts, tmesh_error *err);
@@ -328,7 +332,7 @@ typedef struct tmesh_seg_morph_opts {
  * eat in from the border.
  * @param[out] out caller owns; U8 0/1
  * @return TMESH_OK; TMESH_E_ARG naming `op` or `radius`, or when `mask` is not U8 or U16;
- *         TMESH_E_NOMEM
+ *         TMESH_E_DATA naming the axis of a zero-length matrix column; TMESH_E_NOMEM
  */
 tmesh_status tmesh_seg_morph(tmesh_volume **out, const tmesh_volume *mask,
                              const tmesh_seg_morph_opts *opts, tmesh_error *err);
@@ -340,7 +344,7 @@ tmesh_status tmesh_seg_morph(tmesh_volume **out, const tmesh_volume *mask,
 /** Options of tmesh_seg_fill_holes. */
 typedef struct tmesh_seg_fill_opts {
     int per_slice;    /* 0: 3D cavities; 1: holes of each k-slice in 2D; default 0 */
-    unsigned threads; /* per_slice only; 0: one per core; default 0                */
+    unsigned threads; /* 0: one per core; default 0                              */
 } tmesh_seg_fill_opts;
 
 #define TMESH_SEG_FILL_OPTS_INIT {0, 0u}
@@ -373,7 +377,8 @@ typedef struct tmesh_seg_hollow_opts {
 /**
  * Turn a mask into a shell of the given thickness (morphology as in tmesh_seg_morph).
  * @param[out] out caller owns; U8 0/1
- * @return TMESH_OK; TMESH_E_ARG naming `thickness` or `side`; TMESH_E_NOMEM
+ * @return TMESH_OK; TMESH_E_ARG naming `thickness` or `side`; TMESH_E_DATA naming the axis of a
+ *         zero-length matrix column; TMESH_E_NOMEM
  */
 tmesh_status tmesh_seg_hollow(tmesh_volume **out, const tmesh_volume *mask,
                               const tmesh_seg_hollow_opts *opts, tmesh_error *err);
@@ -388,17 +393,17 @@ tmesh_status tmesh_seg_hollow(tmesh_volume **out, const tmesh_volume *mask,
  * @param labels U8 or U16, modified in place
  * @return TMESH_OK; TMESH_E_ARG naming `min_lps`/`max_lps` (not finite or min > max) or the type
  */
-tmesh_status tmesh_seg_crop(tmesh_volume *labels, const double min_lps[3],
-                            const double max_lps[3], tmesh_error *err);
+tmesh_status tmesh_seg_crop(tmesh_volume *labels, const double min_lps[3], const double max_lps[3],
+                            tmesh_error *err);
 
 /**
  * Set every voxel whose centre lies within `radius` mm of `center_lps` to `value` (0 erases).
  * @param labels U8 or U16, modified in place
  * @return TMESH_OK; TMESH_E_ARG naming `radius` (not finite or < 0), `center_lps`, or `value`
- *         (above 255 for U8)
+ *         (above 255 for U8); TMESH_E_DATA when the matrix is singular
  */
-tmesh_status tmesh_seg_paint_sphere(tmesh_volume *labels, const double center_lps[3],
-                                    double radius, unsigned value, tmesh_error *err);
+tmesh_status tmesh_seg_paint_sphere(tmesh_volume *labels, const double center_lps[3], double radius,
+                                    unsigned value, tmesh_error *err);
 
 /**
  * Set every voxel whose centre lies in the LPS box [min_lps, max_lps] to `value` (0 erases).
@@ -445,7 +450,8 @@ typedef struct tmesh_seg_gaussian_opts {
  * ceil(3 sigma / spacing) voxels and normalised to sum 1; the border sample is repeated outside
  * the volume. NaN samples propagate.
  * @param[out] out caller owns; F32 in image units
- * @return TMESH_OK; TMESH_E_ARG naming `sigma`; TMESH_E_NOMEM
+ * @return TMESH_OK; TMESH_E_ARG naming `sigma`; TMESH_E_DATA naming the axis of a zero-length
+ *         matrix column; TMESH_E_NOMEM
  */
 tmesh_status tmesh_seg_gaussian(tmesh_volume **out, const tmesh_volume *image,
                                 const tmesh_seg_gaussian_opts *opts, tmesh_error *err);
@@ -460,12 +466,32 @@ typedef struct tmesh_seg_median_opts {
 
 /**
  * Median of the (2r+1)^3 cube around each voxel. Near the border only the samples inside the
- * volume take part; of an even count the lower middle value is taken.
+ * volume take part, and NaN samples are skipped (a cube of NaN only gives NaN); of an even count
+ * the lower middle value is taken.
  * @param[out] out caller owns; the image's type
  * @return TMESH_OK; TMESH_E_ARG naming `radius_vox`; TMESH_E_NOMEM
  */
 tmesh_status tmesh_seg_median(tmesh_volume **out, const tmesh_volume *image,
                               const tmesh_seg_median_opts *opts, tmesh_error *err);
+
+/** Options of tmesh_seg_smooth. */
+typedef struct tmesh_seg_smooth_opts {
+    double sigma;     /* Gaussian standard deviation, mm; > 0 and <= 100; default 1 */
+    unsigned threads; /* 0: one per core; default 0                                 */
+} tmesh_seg_smooth_opts;
+
+#define TMESH_SEG_SMOOTH_OPTS_INIT {1.0, 0u}
+
+/**
+ * Smooth a mask's surface (3D Slicer's "Gaussian" smoothing): the 0/1 indicator is smoothed as in
+ * tmesh_seg_gaussian and the voxels at or above 0.5 are kept. Removes spikes and fills notches
+ * smaller than about sigma.
+ * @param[out] out caller owns; U8 0/1
+ * @return TMESH_OK; TMESH_E_ARG naming `sigma`, or when `mask` is not U8 or U16; TMESH_E_DATA
+ *         naming the axis of a zero-length matrix column; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_seg_smooth(tmesh_volume **out, const tmesh_volume *mask,
+                              const tmesh_seg_smooth_opts *opts, tmesh_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Recipes: an ordered list of operations, run in order and recorded canonically
@@ -482,10 +508,12 @@ tmesh_status tmesh_seg_median(tmesh_volume **out, const tmesh_volume *image,
  *   grow LO HI | confidence K ITERATIONS             region growing from the seeds so far
  *   keep-largest | keep N | keep-seeded | remove-islands MM3 | label-components
  *   dilate R | erode R | open R | close R            ball radius in mm
+ *   smooth SIGMA_MM                                  Gaussian smoothing of the mask surface
  *   fill-holes | fill-holes-2d | hollow T inside|outside|medial
  *   crop P0 P1 | paint-sphere P R | erase-sphere P R | paint-box P0 P1 | erase-box P0 P1
  *   push | union | intersect | subtract | invert     union/intersect/subtract combine the pushed
  *                                                    mask (first operand) with the current one
+ *   clear-seeds                                      forget the seeds given so far
  *   label VALUE NAME[:RRGGBB]                        write the mask into the output labels
  *
  * On the command line each operation starts with "--"; in a recipe file each line holds one
@@ -525,7 +553,8 @@ tmesh_status tmesh_seg_recipe_parse_text(tmesh_seg_recipe *recipe, const char *t
 
 /**
  * Append the operations of a recipe file.
- * @return as tmesh_seg_recipe_parse_text; TMESH_E_IO naming the path
+ * @return as tmesh_seg_recipe_parse_text; TMESH_E_NOTFOUND (missing file) or TMESH_E_IO (any
+ *         other read failure) naming the path
  */
 tmesh_status tmesh_seg_recipe_load(tmesh_seg_recipe *recipe, const char *path, tmesh_error *err);
 
@@ -544,8 +573,20 @@ tmesh_status tmesh_seg_recipe_canonical(char **out, const tmesh_seg_recipe *reci
                                         tmesh_error *err);
 
 /**
+ * Read a canonical record (as tmesh_seg_recipe_canonical wrote it, optionally followed by one
+ * newline) into an empty recipe, for replay. Strict: the record must come out byte for byte the
+ * same when the recipe is recorded again. Presets replay their recorded range.
+ * @return TMESH_OK; TMESH_E_ARG when the recipe is not empty; TMESH_E_DATA naming the operation
+ *         number and the problem (unknown operation, missing key, bad value, not canonical);
+ *         TMESH_E_NOMEM. On failure the recipe is left empty.
+ */
+tmesh_status tmesh_seg_recipe_parse_canonical(tmesh_seg_recipe *recipe, const char *record,
+                                              tmesh_error *err);
+
+/**
  * The recipe as recipe-file text (one operation per line) that parses back to the same
- * canonical record.
+ * canonical record. Presets are written by name: a recipe read from a record whose preset range
+ * differs from today's table keeps its range only in the record form.
  * @param[out] out caller owns; free with free()
  * @return TMESH_OK; TMESH_E_NOMEM
  */
