@@ -24,7 +24,7 @@ extern "C" {
 /** Surface extraction method. */
 typedef enum tmesh_mesh_method {
     TMESH_MESH_METHOD_MC = 0,  /* marching cubes, face-consistent generated case table       */
-    TMESH_MESH_METHOD_NETS = 1 /* SurfaceNets: one vertex per boundary cell (labels only)    */
+    TMESH_MESH_METHOD_NETS = 1 /* SurfaceNets: vertices inside boundary cells (labels only)   */
 } tmesh_mesh_method;
 
 /** Options of tmesh_mesh_isosurface. */
@@ -74,7 +74,7 @@ typedef struct tmesh_mesh_label_opts {
     double sigma;               /* Gaussian pre-smoothing of the mask, mm (Slicer's smoothing
                                    factor); 0 = none; 0..50. Default 0                         */
     unsigned threads;           /* 0: one per core; at most 256. Default 0                     */
-    tmesh_progress_fn progress; /* optional. Default NULL                                      */
+    tmesh_progress_fn progress; /* optional; reports MC extraction only. Default NULL          */
     void *progress_user;
 } tmesh_mesh_label_opts;
 
@@ -87,10 +87,15 @@ typedef struct tmesh_mesh_label_opts {
  * `sigma` > 0 the binary mask is blurred with a Gaussian of that standard deviation in mm
  * (per axis sigma / spacing samples) and the 0.5 level is extracted; with sigma 0 vertices lie
  * half way between inside and outside samples. MC follows tmesh_mesh_isosurface. NETS places
- * one vertex per cell the surface crosses (at the mean of its edge crossings) and joins the
- * four cells around each crossed edge with two triangles. Every vertex of the result has
- * `labels` set to the extracted label (1 when `label` is 0). Output is identical at any thread
- * count and closed where the label touches the volume border.
+ * one vertex per separate sheet in each cell the surface crosses (the loops of the cell's MC
+ * case, at the mean of their edge crossings) and joins the four cells around each crossed edge
+ * with two triangles (shorter diagonal): the dual of the MC surface, closed and outward. It is
+ * manifold except where one sheet passes through a cube face twice and is joined on both
+ * sides (two dual edges then coincide): rare on smooth shapes, but thin trabecular bone in a CT
+ * mask gives a few hundred such edges per million; tmesh_mesh_check reports them, and MC (the
+ * default) has no such case.
+ * Every vertex of the result has `labels` set to the extracted label (1 when `label` is 0).
+ * Output is identical at any thread count and closed where the label touches the border.
  *
  * @param[out] out caller owns; an empty mesh when the label is absent
  * @param labels   borrowed; type U8 or U16
@@ -100,6 +105,29 @@ typedef struct tmesh_mesh_label_opts {
  */
 tmesh_status tmesh_mesh_from_labels(tmesh_mesh **out, const tmesh_volume *labels,
                                     const tmesh_mesh_label_opts *opts, tmesh_error *err);
+
+/**
+ * Extract every non-zero label of a label volume as its own closed surface, all in one mesh.
+ *
+ * Labels come in increasing order and `labels` gives each vertex's label (every label has its
+ * own vertex copies, so each is a closed surface of its own); `opts->label` is ignored.
+ *
+ * With TMESH_MESH_METHOD_NETS the labels are meshed together: one vertex per cell where any
+ * two labels meet, and every crossed edge gives a quad to the label on each side, so touching
+ * labels share exactly the same boundary (same positions, opposite winding): no gap, no
+ * overlap. sigma must be 0 there. With TMESH_MESH_METHOD_MC each label is extracted alone as
+ * tmesh_mesh_from_labels does (sigma allowed): with sigma 0 the shared part uses the same
+ * vertex positions on both sides (the two triangulations of one cube may differ), but along
+ * the line where two labels meet the background each surface is chamfered, leaving a groove
+ * of at most half a sample; with sigma > 0 neighbours may gap or overlap by part of sigma.
+ *
+ * @param[out] out caller owns; an empty mesh when every sample is 0
+ * @param labels   borrowed; type U8 or U16
+ * @return as tmesh_mesh_from_labels, and TMESH_E_ARG naming "sigma" for NETS with sigma > 0;
+ *         errors of one label name it ("label 3: ...")
+ */
+tmesh_status tmesh_mesh_from_labels_all(tmesh_mesh **out, const tmesh_volume *labels,
+                                        const tmesh_mesh_label_opts *opts, tmesh_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Post-processing (all in place; every function keeps `labels` and recomputes `normals` when
@@ -120,9 +148,11 @@ typedef struct tmesh_mesh_smooth_opts {
     double pass_band;                /* sinc pass band, (0, 2). Default 0.1                    */
     int fix_boundary;                /* non-zero: vertices on boundary edges do not move.
                                         Default 1                                             */
+    unsigned threads;                /* 0: one per core; at most 256; the result does not
+                                        depend on it. Default 0                               */
 } tmesh_mesh_smooth_opts;
 
-#define TMESH_MESH_SMOOTH_OPTS_INIT {TMESH_MESH_SMOOTH_TAUBIN, 20, 0.5, -0.53, 0.1, 1}
+#define TMESH_MESH_SMOOTH_OPTS_INIT {TMESH_MESH_SMOOTH_TAUBIN, 20, 0.5, -0.53, 0.1, 1, 0}
 
 /** What tmesh_mesh_smooth did. */
 typedef struct tmesh_mesh_smooth_report {
@@ -130,38 +160,61 @@ typedef struct tmesh_mesh_smooth_report {
     double volume_after_ml;   /* after                                        */
     double volume_change_pct; /* 100 * (after - before) / |before|; 0 when before is 0 */
     double max_move;          /* largest vertex displacement, mm              */
+    size_t kept;              /* vertices left in place to avoid a pinch      */
 } tmesh_mesh_smooth_report;
 
 /**
  * Smooth vertex positions with uniform (umbrella) Laplacian weights; connectivity is unchanged.
+ * Vertices at identical positions move together (smoothing runs on the position-welded mesh),
+ * so the shared boundaries of a multi-label mesh stay shared. A vertex that would land exactly
+ * on the position of another vertex (two sheets smoothed into one point, a pinch that readers
+ * weld into a non-manifold vertex) keeps its original position; `kept` counts them.
  * @param mesh          modified in place
  * @param opts          NULL for defaults
  * @param[out] report_out optional
- * @return TMESH_OK; TMESH_E_ARG naming "iterations", "lambda", "mu", "pass_band" or "method";
- *         TMESH_E_DATA for a triangle index out of range; TMESH_E_NOMEM
+ * @return TMESH_OK; TMESH_E_ARG naming "iterations", "lambda", "mu", "pass_band", "method" or
+ *         "threads"; TMESH_E_DATA for a triangle index out of range; TMESH_E_NOMEM
  */
 tmesh_status tmesh_mesh_smooth(tmesh_mesh *mesh, const tmesh_mesh_smooth_opts *opts,
                                tmesh_mesh_smooth_report *report_out, tmesh_error *err);
 
 /** Options of tmesh_mesh_decimate. */
 typedef struct tmesh_mesh_decimate_opts {
-    double ratio;     /* target fraction of triangles kept, (0, 1]. Default 0.5          */
-    double max_error; /* largest allowed deviation, mm; 0 = no bound. Default 0          */
-    int lock_border;  /* non-zero: vertices on boundary edges stay. Default 1            */
+    double ratio;            /* target fraction of triangles kept, (0, 1]. Default 0.5          */
+    double max_error;        /* largest allowed deviation, mm; 0 = no bound. Default 0          */
+    int lock_border;         /* non-zero: vertices on boundary edges stay. Default 1            */
+    int check_intersections; /* non-zero: a result with self-intersections that the input
+                                did not have counts as broken (slower). Default 1        */
 } tmesh_mesh_decimate_opts;
 
-#define TMESH_MESH_DECIMATE_OPTS_INIT {0.5, 0.0, 1}
+#define TMESH_MESH_DECIMATE_OPTS_INIT {0.5, 0.0, 1, 1}
 
 /** What tmesh_mesh_decimate did. */
 typedef struct tmesh_mesh_decimate_report {
     size_t triangles_before, triangles_after;
-    double error_mm; /* deviation estimated by the simplifier, mm */
+    double error_mm;  /* deviation estimated by the simplifier, mm             */
+    unsigned retries; /* repair rounds because a result broke the mesh        */
 } tmesh_mesh_decimate_report;
 
 /**
- * Reduce the triangle count with meshoptimizer's topology-preserving edge-collapse simplifier,
- * stopping at the target ratio or the error bound, whichever comes first; unused vertices are
- * removed (kept vertices keep their order).
+ * Reduce the triangle count with meshoptimizer's edge-collapse simplifier, stopping at the
+ * target ratio or the error bound, whichever comes first; unused vertices are removed (kept
+ * vertices keep their order). Small closed pieces may vanish entirely.
+ *
+ * meshoptimizer does not check the link condition, so on thin or noisy parts a collapse can
+ * create non-manifold edges or duplicate triangles, and on flat parts it leaves zero-area
+ * slivers. Slivers are removed by splitting their neighbour at the sliver's middle vertex, and
+ * a folded pair (two copies of one triangle facing opposite ways, enclosing nothing) is
+ * dropped. Then each result is checked: when it loses a property the input had (watertight,
+ * manifold, oriented, free of degenerate and duplicate triangles; with check_intersections
+ * also free of self-intersections), the input triangles around the offending vertices (two
+ * rings) are frozen and the rest is simplified again by the same ratio with its border locked
+ * (`retries` counts the rounds), so `triangles_after` can stay above the target. After 12
+ * failing rounds the mesh is left unchanged and a warning is logged. The result never has
+ * fewer of those properties than the input. With retries the border is locked even when
+ * lock_border is 0. A mesh with several labels is decimated label by label (ascending, each
+ * label's surface on its own), so the boundaries that touching labels shared are no longer
+ * shared afterwards.
  * @return TMESH_OK; TMESH_E_ARG naming "ratio" or "max_error"; TMESH_E_DATA for an index out of
  *         range; TMESH_E_NOMEM
  */
@@ -170,10 +223,10 @@ tmesh_status tmesh_mesh_decimate(tmesh_mesh *mesh, const tmesh_mesh_decimate_opt
 
 /** Options of tmesh_mesh_clean. */
 typedef struct tmesh_mesh_clean_opts {
-    double weld_tolerance;  /* mm, 0..1e3: vertices in the same cell of this size are merged
-                               (0: only identical positions). Default 0                     */
-    int remove_degenerate;  /* triangles with a repeated vertex or zero area. Default 1      */
-    int remove_duplicates;  /* triangles using the same three vertices. Default 1            */
+    double weld_tolerance; /* mm, 0..1e3: vertices in the same cell of this size are merged
+                              (0: only identical positions). Default 0                     */
+    int remove_degenerate; /* triangles with a repeated vertex or zero area. Default 1      */
+    int remove_duplicates; /* triangles using the same three vertices. Default 1            */
 } tmesh_mesh_clean_opts;
 
 #define TMESH_MESH_CLEAN_OPTS_INIT {0.0, 1, 1}
@@ -195,14 +248,14 @@ tmesh_status tmesh_mesh_clean(tmesh_mesh *mesh, const tmesh_mesh_clean_opts *opt
 /** Options of tmesh_mesh_filter_components. */
 typedef struct tmesh_mesh_components_opts {
     unsigned keep_largest; /* keep the N components of largest area; 0 keeps all. Default 0 */
-    double min_area;       /* drop components under this area, mm², >= 0. Default 0        */
+    double min_area;       /* drop components under this area, mm2, >= 0. Default 0         */
 } tmesh_mesh_components_opts;
 
 #define TMESH_MESH_COMPONENTS_OPTS_INIT {0, 0.0}
 
 /**
  * Keep the largest connected surfaces (triangles connected through shared vertices) and drop
- * small ones. Ties in area are broken by the lowest triangle index. Kept triangles keep their
+ * small ones. Ties in area are broken by the lowest vertex index. Kept triangles keep their
  * order; unused vertices are removed.
  * @param[out] removed_out optional: number of components removed
  * @return TMESH_OK; TMESH_E_ARG naming "min_area"; TMESH_E_DATA for an index out of range;
@@ -232,28 +285,31 @@ typedef struct tmesh_mesh_check_opts {
 /** Result of tmesh_mesh_check. A failing property is reported here, never fixed. */
 typedef struct tmesh_mesh_report {
     size_t n_vertices, n_triangles;
-    size_t n_unused_vertices;       /* vertices no triangle uses                          */
-    size_t n_edges;                 /* distinct undirected edges                          */
-    size_t n_components;            /* connected surfaces (through shared vertices)       */
-    size_t n_boundary_edges;        /* edges of one triangle                              */
-    size_t n_nonmanifold_edges;     /* edges of three or more triangles                   */
-    size_t n_nonmanifold_vertices;  /* vertices whose triangles form more than one fan    */
-    size_t n_inconsistent_edges;    /* two-triangle edges traversed the same way by both  */
-    size_t n_degenerate_triangles;  /* repeated vertex or zero area                       */
-    size_t n_duplicate_triangles;   /* same three vertices as an earlier triangle         */
-    long euler;                     /* V - E + F, V counting used vertices                */
-    long genus;                     /* sum of component genera; -1 unless closed manifold */
-    double area_mm2;                /* total area                                         */
-    double volume_ml;               /* signed enclosed volume (divergence theorem), ml    */
-    double bbox_min[3], bbox_max[3];/* mm, of used vertices; 0 for an empty mesh          */
-    long self_intersections;        /* intersecting non-adjacent pairs; -1 not computed   */
-    int watertight;                 /* no boundary edge                                   */
-    int manifold;                   /* no non-manifold edge or vertex                     */
-    int oriented;                   /* no inconsistent edge                               */
-    int outward;                    /* watertight, manifold, oriented and volume > 0      */
-    int ok;                         /* all of the above, no degenerate or duplicate
-                                       triangle, no self-intersection found, at least one
-                                       triangle                                           */
+    size_t n_unused_vertices;        /* vertices no triangle uses                          */
+    size_t n_edges;                  /* distinct undirected edges                          */
+    size_t n_components;             /* connected surfaces (through shared vertices)       */
+    size_t n_boundary_edges;         /* edges of one triangle                              */
+    size_t n_nonmanifold_edges;      /* edges of three or more triangles                   */
+    size_t n_nonmanifold_vertices;   /* vertices whose triangles form more than one fan    */
+    size_t n_inconsistent_edges;     /* two-triangle edges traversed the same way by both  */
+    size_t n_degenerate_triangles;   /* repeated vertex or zero area                       */
+    size_t n_duplicate_triangles;    /* same three vertices as an earlier triangle         */
+    size_t n_coincident_vertices;    /* used vertices at exactly the position of another
+                                        used vertex with the same label (a pinch: readers
+                                        weld them); copies of two labels are not counted  */
+    long euler;                      /* V - E + F, V counting used vertices                */
+    long genus;                      /* sum of component genera; -1 unless closed manifold */
+    double area_mm2;                 /* total area                                         */
+    double volume_ml;                /* signed enclosed volume (divergence theorem), ml    */
+    double bbox_min[3], bbox_max[3]; /* mm, of used vertices; 0 for an empty mesh          */
+    long self_intersections;         /* intersecting non-adjacent pairs; -1 not computed   */
+    int watertight;                  /* no boundary edge                                   */
+    int manifold;                    /* no non-manifold edge or vertex                     */
+    int oriented;                    /* no inconsistent edge                               */
+    int outward;                     /* watertight, manifold, oriented and volume > 0      */
+    int ok;                          /* all of the above, no degenerate or duplicate
+                                        triangle, no coincident or unused vertex, no
+                                        self-intersection found, at least one triangle     */
 } tmesh_mesh_report;
 
 /**
@@ -279,22 +335,22 @@ size_t tmesh_mesh_report_format(char *buf, size_t cap, const tmesh_mesh_report *
  * ------------------------------------------------------------------------------------------- */
 
 typedef enum tmesh_mesh_format {
-    TMESH_MESH_FORMAT_AUTO = 0,  /* from the file name's extension              */
-    TMESH_MESH_FORMAT_STL = 1,   /* binary STL (own writer)                     */
-    TMESH_MESH_FORMAT_PLY = 2,   /* binary little-endian PLY (own writer)       */
+    TMESH_MESH_FORMAT_AUTO = 0, /* from the file name's extension              */
+    TMESH_MESH_FORMAT_STL = 1,  /* binary STL (own writer)                     */
+    TMESH_MESH_FORMAT_PLY = 2,  /* binary little-endian PLY (own writer)       */
     TMESH_MESH_FORMAT_PLY_ASCII = 3,
-    TMESH_MESH_FORMAT_OBJ = 4,   /* Wavefront OBJ (own writer)                  */
-    TMESH_MESH_FORMAT_GLTF = 5,  /* glTF 2.0 JSON + .bin (assimp)               */
-    TMESH_MESH_FORMAT_GLB = 6,   /* glTF 2.0 binary (assimp)                    */
-    TMESH_MESH_FORMAT_3MF = 7,   /* 3MF (assimp)                                */
-    TMESH_MESH_FORMAT_DAE = 8,   /* Collada (assimp)                            */
-    TMESH_MESH_FORMAT_FBX = 9    /* binary FBX (assimp)                         */
+    TMESH_MESH_FORMAT_OBJ = 4,  /* Wavefront OBJ (own writer)                  */
+    TMESH_MESH_FORMAT_GLTF = 5, /* glTF 2.0 JSON + .bin (assimp)               */
+    TMESH_MESH_FORMAT_GLB = 6,  /* glTF 2.0 binary (assimp)                    */
+    TMESH_MESH_FORMAT_3MF = 7,  /* 3MF (assimp)                                */
+    TMESH_MESH_FORMAT_DAE = 8,  /* Collada (assimp)                            */
+    TMESH_MESH_FORMAT_FBX = 9   /* binary FBX (assimp)                         */
 } tmesh_mesh_format;
 
 /** Coordinate frame written to a file. */
 typedef enum tmesh_mesh_space {
     TMESH_MESH_SPACE_LPS = 0, /* patient LPS, as the mesh holds it                       */
-    TMESH_MESH_SPACE_RAS = 1  /* x and y negated: a 180° rotation, so the winding stays   */
+    TMESH_MESH_SPACE_RAS = 1  /* x and y negated: a 180 degree rotation: winding stays    */
 } tmesh_mesh_space;
 
 /** Options of tmesh_mesh_write. */
@@ -312,24 +368,37 @@ typedef struct tmesh_mesh_write_opts {
 tmesh_mesh_format tmesh_mesh_format_from_path(const char *path);
 
 /**
- * Write a mesh, in millimetres, recording the frame: STL in its 80-byte header
+ * Write a mesh, in millimetres, recording the frame. A mesh with `labels` is written as one
+ * object per label named "label_N" (OBJ "o" groups; glTF/GLB/3MF/Collada/FBX nodes), by the
+ * label of each triangle's first vertex, and PLY gets a "ushort label" vertex property.
+ * Frame records: STL in its 80-byte header
  * ("tracemesh 0.1.0 UNITS=mm SPACE=LPS"), PLY as "comment SPACE=LPS", OBJ as "# SPACE=LPS",
- * glTF/GLB in asset.extras ({"units":"mm","space":"LPS"}). Coordinates are written at full float
- * precision. STL, PLY and OBJ are written atomically and their bytes depend only on the mesh
- * and the options. Normals are written when the mesh has them (not STL, which stores facet
- * normals).
+ * glTF/GLB in asset.extras ({"units":"mm","space":"LPS"}), Collada as unit millimeter and
+ * Z_UP (z is superior in LPS and RAS), FBX as UnitScaleFactor 0.1 (cm per unit) with a Z-up
+ * axis system, 3MF as unit millimeter. glTF viewers assume metres, so scale on import there.
+ * Coordinates are written at full float precision. STL, PLY and OBJ are written atomically and
+ * their bytes depend only on the mesh and the options, as do glTF and GLB; 3MF, Collada and FBX
+ * carry assimp's time stamps, so their bytes change from run to run. GLB, 3MF, Collada and FBX go
+ * through a temporary file and are then written atomically; glTF and its .bin are written in place
+ * by assimp. Normals are written when the mesh has them (not STL, which stores facet normals).
  * @param mesh borrowed
  * @param opts NULL for defaults
- * @return TMESH_OK; TMESH_E_ARG for an unknown extension or format (names the path), or for
- *         a mesh above 2^32-1 vertices; TMESH_E_IO naming the path; TMESH_E_NOMEM
+ * @return TMESH_OK; TMESH_E_ARG for an unknown extension, format or space (names the path), or
+ *         for a mesh above 2^32-1 vertices; TMESH_E_DATA for a triangle index out of range
+ *         (names the path); TMESH_E_IO naming the path; TMESH_E_NOMEM
  */
 tmesh_status tmesh_mesh_write(const tmesh_mesh *mesh, const char *path,
                               const tmesh_mesh_write_opts *opts, tmesh_error *err);
 
 /**
  * Read a mesh file through assimp (STL, PLY, OBJ, glTF/GLB and whatever else assimp reads),
- * joining identical vertices and merging every mesh of the file (node transforms applied).
- * A file written by tmesh_mesh_write with SPACE=RAS is converted back to LPS.
+ * joining identical vertices within each mesh of the file and appending every mesh that the
+ * scene graph references, with the transforms of the nodes below the root applied (the root's
+ * is assimp's axis conversion and is skipped, as is Collada unit scaling: coordinates come
+ * back as stored). Meshes or nodes named "label_N"
+ * (as tmesh_mesh_write names the objects of a labelled mesh) set `labels` to N; other
+ * vertices get 0; `labels` stays NULL when no name matches. A file written by
+ * tmesh_mesh_write with SPACE=RAS is converted back to LPS.
  * Not thread-safe (assimp keeps its last error in a global).
  * @param[out] out caller owns
  * @return TMESH_OK; TMESH_E_NOTFOUND when the path does not exist; TMESH_E_IO when it cannot be

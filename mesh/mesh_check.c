@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Mesh checks: topology (boundary, non-manifold edges and vertices, orientation, components,
+ * Euler characteristic, genus), geometry (area, signed volume, bounding box, degenerate and
+ * duplicate triangles, optional self-intersections) and the text/JSON report. A failing check
+ * is reported, never fixed.
+ */
+#include "mesh_int.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct tri_key {
+    uint32_t s[3];
+    uint32_t t;
+} tri_key;
+
+static int tri_cmp(const void *x, const void *y)
+{
+    const tri_key *p = x, *q = y;
+    for (int k = 0; k < 3; k++)
+        if (p->s[k] != q->s[k])
+            return p->s[k] < q->s[k] ? -1 : 1;
+    return p->t < q->t ? -1 : p->t > q->t;
+}
+
+static uint32_t corner_of(const tmesh_mesh *m, uint32_t t, uint32_t v)
+{
+    for (uint32_t c = 0; c < 3; c++)
+        if (m->tri[3 * t + c] == v)
+            return 3 * t + c;
+    return 3 * t;
+}
+
+/* ---- self-intersections: uniform grid broad phase, segment/triangle narrow phase ---- */
+
+static int seg_hits_tri(const double p[3], const double q[3], const double a[3], const double b[3],
+                        const double c[3])
+{
+    double d[3], e1[3], e2[3], h[3], s[3], qv[3];
+    for (int k = 0; k < 3; k++) {
+        d[k] = q[k] - p[k];
+        e1[k] = b[k] - a[k];
+        e2[k] = c[k] - a[k];
+    }
+    h[0] = d[1] * e2[2] - d[2] * e2[1];
+    h[1] = d[2] * e2[0] - d[0] * e2[2];
+    h[2] = d[0] * e2[1] - d[1] * e2[0];
+    double det = e1[0] * h[0] + e1[1] * h[1] + e1[2] * h[2];
+    if (fabs(det) < 1e-18)
+        return 0; /* parallel or coplanar: not counted (documented limitation) */
+    double inv = 1.0 / det;
+    for (int k = 0; k < 3; k++)
+        s[k] = p[k] - a[k];
+    double u = inv * (s[0] * h[0] + s[1] * h[1] + s[2] * h[2]);
+    if (u < 0.0 || u > 1.0)
+        return 0;
+    qv[0] = s[1] * e1[2] - s[2] * e1[1];
+    qv[1] = s[2] * e1[0] - s[0] * e1[2];
+    qv[2] = s[0] * e1[1] - s[1] * e1[0];
+    double v = inv * (d[0] * qv[0] + d[1] * qv[1] + d[2] * qv[2]);
+    if (v < 0.0 || u + v > 1.0)
+        return 0;
+    double t = inv * (e2[0] * qv[0] + e2[1] * qv[1] + e2[2] * qv[2]);
+    return t >= 0.0 && t <= 1.0;
+}
+
+static int tris_intersect(const tmesh_mesh *m, uint32_t t1, uint32_t t2)
+{
+    double P[2][3][3];
+    uint32_t tt[2] = {t1, t2};
+    for (int i = 0; i < 2; i++)
+        for (int c = 0; c < 3; c++)
+            for (int k = 0; k < 3; k++)
+                P[i][c][k] = m->xyz[3 * m->tri[3 * tt[i] + c] + k];
+    for (int i = 0; i < 2; i++)
+        for (int c = 0; c < 3; c++)
+            if (seg_hits_tri(P[i][c], P[i][(c + 1) % 3], P[1 - i][0], P[1 - i][1], P[1 - i][2]))
+                return 1;
+    return 0;
+}
+
+typedef struct cell_ent {
+    uint64_t cell;
+    uint32_t tri;
+} cell_ent;
+
+static int cell_cmp(const void *x, const void *y)
+{
+    const cell_ent *p = x, *q = y;
+    if (p->cell != q->cell)
+        return p->cell < q->cell ? -1 : 1;
+    return p->tri < q->tri ? -1 : p->tri > q->tri;
+}
+
+static tmesh_status count_self_intersections(const tmesh_mesh *m, const double lo[3],
+                                             const double hi[3], long *out, uint8_t *bad,
+                                             tmesh_error *err)
+{
+    size_t nt = m->n_triangles;
+    *out = 0;
+    if (nt < 2)
+        return TMESH_OK;
+    double mean = 0.0;
+    for (size_t t = 0; t < nt; t++) {
+        double ext = 0.0;
+        for (int k = 0; k < 3; k++) {
+            double a = m->xyz[3 * m->tri[3 * t] + k], b = m->xyz[3 * m->tri[3 * t + 1] + k],
+                   c = m->xyz[3 * m->tri[3 * t + 2] + k];
+            double e = fmax(a, fmax(b, c)) - fmin(a, fmin(b, c));
+            ext = fmax(ext, e);
+        }
+        mean += ext;
+    }
+    double cs = 2.0 * mean / (double)nt;
+    if (!(cs > 0))
+        cs = 1.0;
+    size_t ncell[3];
+    for (int k = 0; k < 3; k++) {
+        double n = floor((hi[k] - lo[k]) / cs) + 1;
+        ncell[k] = n > 2e6 ? 2000000 : (size_t)n;
+    }
+    tmesh_mesh__buf ents = {0};
+    tmesh_status rc = TMESH_OK;
+    for (size_t t = 0; t < nt; t++) {
+        size_t c0[3], c1[3];
+        for (int k = 0; k < 3; k++) {
+            double a = m->xyz[3 * m->tri[3 * t] + k], b = m->xyz[3 * m->tri[3 * t + 1] + k],
+                   c = m->xyz[3 * m->tri[3 * t + 2] + k];
+            double mn = fmin(a, fmin(b, c)), mx = fmax(a, fmax(b, c));
+            c0[k] = (size_t)fmin((double)(ncell[k] - 1), floor((mn - lo[k]) / cs));
+            c1[k] = (size_t)fmin((double)(ncell[k] - 1), floor((mx - lo[k]) / cs));
+        }
+        for (size_t z = c0[2]; z <= c1[2]; z++)
+            for (size_t y = c0[1]; y <= c1[1]; y++)
+                for (size_t x = c0[0]; x <= c1[0]; x++) {
+                    if (tmesh_mesh__buf_reserve(&ents, sizeof(cell_ent), 1) != 0) {
+                        rc = tmesh_error_set(err, TMESH_E_NOMEM,
+                                             "out of memory counting self-intersections");
+                        goto done;
+                    }
+                    cell_ent e = {((uint64_t)z * ncell[1] + y) * ncell[0] + x, (uint32_t)t};
+                    ((cell_ent *)ents.data)[ents.len++] = e;
+                }
+    }
+    cell_ent *E = ents.data;
+    qsort(E, ents.len, sizeof *E, cell_cmp);
+    for (size_t i = 0; i < ents.len;) {
+        size_t j = i;
+        while (j < ents.len && E[j].cell == E[i].cell)
+            j++;
+        for (size_t a = i; a < j; a++)
+            for (size_t b = a + 1; b < j; b++) {
+                uint32_t ta = E[a].tri, tb = E[b].tri;
+                int share = 0;
+                for (int p = 0; p < 3; p++)
+                    for (int q = 0; q < 3; q++)
+                        share |= m->tri[3 * ta + p] == m->tri[3 * tb + q];
+                if (share)
+                    continue;
+                /* Count the pair once: in the cell holding the low corner of the overlap of
+                 * their bounding boxes. */
+                uint64_t first = 0;
+                size_t cc[3];
+                for (int k = 0; k < 3; k++) {
+                    double mn = fmax(fmin(fmin(m->xyz[3 * m->tri[3 * ta] + k],
+                                               m->xyz[3 * m->tri[3 * ta + 1] + k]),
+                                          m->xyz[3 * m->tri[3 * ta + 2] + k]),
+                                     fmin(fmin(m->xyz[3 * m->tri[3 * tb] + k],
+                                               m->xyz[3 * m->tri[3 * tb + 1] + k]),
+                                          m->xyz[3 * m->tri[3 * tb + 2] + k]));
+                    cc[k] = (size_t)fmin((double)(ncell[k] - 1), floor((mn - lo[k]) / cs));
+                }
+                first = ((uint64_t)cc[2] * ncell[1] + cc[1]) * ncell[0] + cc[0];
+                if (first != E[i].cell)
+                    continue;
+                if (tris_intersect(m, ta, tb)) {
+                    (*out)++;
+                    if (bad)
+                        for (int c = 0; c < 3; c++)
+                            bad[m->tri[3 * ta + c]] = bad[m->tri[3 * tb + c]] = 1;
+                }
+            }
+        i = j;
+    }
+done:
+    free(ents.data);
+    return rc;
+}
+
+typedef struct co_key {
+    float p[3];
+    uint32_t label;
+} co_key;
+
+static int co_cmp(const void *a, const void *b)
+{
+    const co_key *x = a, *y = b;
+    for (int k = 0; k < 3; k++)
+        if (x->p[k] != y->p[k])
+            return x->p[k] < y->p[k] ? -1 : 1;
+    return x->label < y->label ? -1 : x->label > y->label;
+}
+
+/* Used vertices that share their exact position with another used vertex of the same label:
+ * a file reader welds them, and the surface pinches there. Copies of a shared boundary that
+ * belong to different labels are not counted. */
+static tmesh_status count_coincident(const tmesh_mesh *m, const uint8_t *used, size_t *out,
+                                     tmesh_error *err)
+{
+    size_t n = 0, c = 0;
+    co_key *k = malloc((m->n_vertices ? m->n_vertices : 1) * sizeof *k);
+    if (k == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
+    for (size_t v = 0; v < m->n_vertices; v++)
+        if (used[v]) {
+            memcpy(k[n].p, m->xyz + 3 * v, sizeof k[n].p);
+            for (int a = 0; a < 3; a++)
+                if (k[n].p[a] == 0.0f)
+                    k[n].p[a] = 0.0f; /* -0 == +0 */
+            k[n].label = m->labels ? m->labels[v] : 0;
+            n++;
+        }
+    qsort(k, n, sizeof *k, co_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (memcmp(&k[i], &k[i - 1], sizeof k[i]) == 0)
+            c += (i == 1 || memcmp(&k[i - 1], &k[i - 2], sizeof k[i]) != 0) ? 2 : 1;
+    free(k);
+    *out = c;
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_mesh_check(tmesh_mesh_report *out, const tmesh_mesh *m,
+                              const tmesh_mesh_check_opts *opts, tmesh_error *err)
+{
+    return tmesh_mesh__check(out, m, opts, NULL, err);
+}
+
+tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
+                               const tmesh_mesh_check_opts *opts, uint8_t *bad, tmesh_error *err)
+{
+    TMESH_ASSERT(out != NULL && m != NULL);
+    tmesh_mesh_check_opts o = TMESH_MESH_CHECK_OPTS_INIT;
+    if (opts)
+        o = *opts;
+    memset(out, 0, sizeof *out);
+    out->genus = -1;
+    out->self_intersections = -1;
+    tmesh_status rc = tmesh_mesh__validate(m, err);
+    if (rc != TMESH_OK)
+        return rc;
+    size_t nv = m->n_vertices, nt = m->n_triangles;
+    out->n_vertices = nv;
+    out->n_triangles = nt;
+    uint8_t *used = calloc(nv ? nv : 1, 1);
+    uint32_t *vpar = malloc((nv ? nv : 1) * sizeof(uint32_t));
+    uint32_t *cpar = malloc((nt ? 3 * nt : 1) * sizeof(uint32_t));
+    uint32_t *first_root = malloc((nv ? nv : 1) * sizeof(uint32_t));
+    uint8_t *nm_vertex = calloc(nv ? nv : 1, 1);
+    tri_key *tk = malloc((nt ? nt : 1) * sizeof *tk);
+    tmesh_mesh__edge *e = NULL;
+    size_t ne = 0;
+    if (!used || !vpar || !cpar || !first_root || !nm_vertex || !tk) {
+        rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
+        goto done;
+    }
+    rc = tmesh_mesh__edges(m, &e, &ne, err);
+    if (rc != TMESH_OK)
+        goto done;
+
+    for (size_t v = 0; v < nv; v++) {
+        vpar[v] = (uint32_t)v;
+        first_root[v] = UINT32_MAX;
+    }
+    for (size_t c = 0; c < 3 * nt; c++)
+        cpar[c] = (uint32_t)c;
+    for (int k = 0; k < 3; k++) {
+        out->bbox_min[k] = INFINITY;
+        out->bbox_max[k] = -INFINITY;
+    }
+    for (size_t t = 0; t < nt; t++) {
+        const uint32_t *v = m->tri + 3 * t;
+        for (int c = 0; c < 3; c++) {
+            if (!used[v[c]]) {
+                used[v[c]] = 1;
+                for (int k = 0; k < 3; k++) {
+                    double x = m->xyz[3 * v[c] + k];
+                    out->bbox_min[k] = fmin(out->bbox_min[k], x);
+                    out->bbox_max[k] = fmax(out->bbox_max[k], x);
+                }
+            }
+        }
+        tmesh_mesh__uf_union(vpar, v[0], v[1]);
+        tmesh_mesh__uf_union(vpar, v[0], v[2]);
+        int deg = v[0] == v[1] || v[1] == v[2] || v[0] == v[2];
+        if (!deg) {
+            const float *a = m->xyz + 3 * v[0], *b = m->xyz + 3 * v[1], *c = m->xyz + 3 * v[2];
+            double e1[3], e2[3];
+            for (int k = 0; k < 3; k++) {
+                e1[k] = (double)b[k] - a[k];
+                e2[k] = (double)c[k] - a[k];
+            }
+            double n0 = e1[1] * e2[2] - e1[2] * e2[1], n1 = e1[2] * e2[0] - e1[0] * e2[2],
+                   n2 = e1[0] * e2[1] - e1[1] * e2[0];
+            deg = n0 == 0.0 && n1 == 0.0 && n2 == 0.0;
+        }
+        out->n_degenerate_triangles += (size_t)deg;
+        if (bad && deg)
+            bad[v[0]] = bad[v[1]] = bad[v[2]] = 1;
+        uint32_t s[3] = {v[0], v[1], v[2]};
+        for (int a = 0; a < 2; a++)
+            for (int b = a + 1; b < 3; b++)
+                if (s[b] < s[a]) {
+                    uint32_t x = s[a];
+                    s[a] = s[b];
+                    s[b] = x;
+                }
+        memcpy(tk[t].s, s, sizeof s);
+        tk[t].t = (uint32_t)t;
+    }
+    if (nt == 0)
+        for (int k = 0; k < 3; k++)
+            out->bbox_min[k] = out->bbox_max[k] = 0.0;
+    rc = count_coincident(m, used, &out->n_coincident_vertices, err);
+    if (rc != TMESH_OK)
+        goto done;
+    qsort(tk, nt, sizeof *tk, tri_cmp);
+    for (size_t i = 1; i < nt; i++)
+        if (memcmp(tk[i].s, tk[i - 1].s, sizeof tk[i].s) == 0) {
+            out->n_duplicate_triangles++;
+            if (bad)
+                bad[tk[i].s[0]] = bad[tk[i].s[1]] = bad[tk[i].s[2]] = 1;
+        }
+
+    /* Edges: group uses of the same undirected edge. */
+    for (size_t i = 0; i < ne;) {
+        size_t j = i;
+        while (j < ne && e[j].a == e[i].a && e[j].b == e[i].b)
+            j++;
+        out->n_edges++;
+        size_t cnt = j - i;
+        if (cnt != 2 && bad)
+            bad[e[i].a] = bad[e[i].b] = 1;
+        if (cnt == 1)
+            out->n_boundary_edges++;
+        else if (cnt > 2)
+            out->n_nonmanifold_edges++;
+        else {
+            if (e[i].fwd == e[i + 1].fwd) {
+                out->n_inconsistent_edges++;
+                if (bad)
+                    bad[e[i].a] = bad[e[i].b] = 1;
+            }
+            /* Join the corners of both triangles at each end: fans around a vertex. */
+            tmesh_mesh__uf_union(cpar, corner_of(m, e[i].tri, e[i].a),
+                                 corner_of(m, e[i + 1].tri, e[i].a));
+            tmesh_mesh__uf_union(cpar, corner_of(m, e[i].tri, e[i].b),
+                                 corner_of(m, e[i + 1].tri, e[i].b));
+        }
+        i = j;
+    }
+    for (size_t t = 0; t < nt; t++) {
+        const uint32_t *v = m->tri + 3 * t;
+        if (v[0] == v[1] || v[1] == v[2] || v[0] == v[2])
+            continue;
+        for (uint32_t c = 0; c < 3; c++) {
+            uint32_t r = tmesh_mesh__uf_find(cpar, (uint32_t)(3 * t + c));
+            if (first_root[v[c]] == UINT32_MAX)
+                first_root[v[c]] = r;
+            else if (first_root[v[c]] != r)
+                nm_vertex[v[c]] = 1;
+        }
+    }
+    size_t n_used = 0;
+    for (size_t v = 0; v < nv; v++) {
+        n_used += used[v];
+        out->n_nonmanifold_vertices += nm_vertex[v];
+        if (bad && nm_vertex[v])
+            bad[v] = 1;
+        if (used[v] && tmesh_mesh__uf_find(vpar, (uint32_t)v) == v)
+            out->n_components++;
+    }
+    out->n_unused_vertices = nv - n_used;
+    out->euler = (long)n_used - (long)out->n_edges + (long)nt;
+    double vol;
+    tmesh_mesh__measure(m, &vol, &out->area_mm2);
+    out->volume_ml = vol / 1000.0;
+    out->watertight = nt > 0 && out->n_boundary_edges == 0;
+    out->manifold = out->n_nonmanifold_edges == 0 && out->n_nonmanifold_vertices == 0;
+    out->oriented = out->n_inconsistent_edges == 0;
+    out->outward = out->watertight && out->manifold && out->oriented && out->volume_ml > 0;
+    if (out->watertight && out->manifold && out->oriented) {
+        long twice = 2 * (long)out->n_components - out->euler;
+        if (twice >= 0 && twice % 2 == 0)
+            out->genus = twice / 2;
+    }
+    if (o.self_intersections) {
+        rc = count_self_intersections(m, out->bbox_min, out->bbox_max, &out->self_intersections,
+                                      bad, err);
+        if (rc != TMESH_OK)
+            goto done;
+    }
+    out->ok = out->outward && out->n_degenerate_triangles == 0 && out->n_coincident_vertices == 0 &&
+              out->n_duplicate_triangles == 0 && out->n_unused_vertices == 0 &&
+              out->self_intersections <= 0;
+done:
+    free(used);
+    free(vpar);
+    free(cpar);
+    free(first_root);
+    free(nm_vertex);
+    free(tk);
+    free(e);
+    return rc;
+}
+
+size_t tmesh_mesh_report_format(char *buf, size_t cap, const tmesh_mesh_report *r, int json)
+{
+    char tmp[2048];
+    int n;
+    if (json)
+        n = snprintf(
+            tmp, sizeof tmp,
+            "{\"area_mm2\": %.6f, \"bbox_max_mm\": [%.6f, %.6f, %.6f], "
+            "\"bbox_min_mm\": [%.6f, %.6f, %.6f], \"boundary_edges\": %zu, "
+            "\"coincident_vertices\": %zu, \"components\": %zu, \"degenerate_triangles\": %zu, "
+            "\"duplicate_triangles\": %zu, \"edges\": %zu, \"euler\": %ld, \"genus\": %ld, "
+            "\"inconsistent_edges\": %zu, \"manifold\": %s, \"nonmanifold_edges\": %zu, "
+            "\"nonmanifold_vertices\": %zu, \"ok\": %s, \"oriented\": %s, \"outward\": %s, "
+            "\"self_intersections\": %ld, \"triangles\": %zu, \"unused_vertices\": %zu, "
+            "\"vertices\": %zu, \"volume_ml\": %.6f, \"watertight\": %s}\n",
+            r->area_mm2, r->bbox_max[0], r->bbox_max[1], r->bbox_max[2], r->bbox_min[0],
+            r->bbox_min[1], r->bbox_min[2], r->n_boundary_edges, r->n_coincident_vertices,
+            r->n_components, r->n_degenerate_triangles, r->n_duplicate_triangles, r->n_edges,
+            r->euler, r->genus, r->n_inconsistent_edges, r->manifold ? "true" : "false",
+            r->n_nonmanifold_edges, r->n_nonmanifold_vertices, r->ok ? "true" : "false",
+            r->oriented ? "true" : "false", r->outward ? "true" : "false", r->self_intersections,
+            r->n_triangles, r->n_unused_vertices, r->n_vertices, r->volume_ml,
+            r->watertight ? "true" : "false");
+    else
+        n = snprintf(
+            tmp, sizeof tmp,
+            "vertices: %zu\ntriangles: %zu\nunused vertices: %zu\nedges: %zu\ncomponents: %zu\n"
+            "boundary edges: %zu\nnon-manifold edges: %zu\nnon-manifold vertices: %zu\n"
+            "inconsistent edges: %zu\ndegenerate triangles: %zu\nduplicate triangles: %zu\n"
+            "coincident vertices: %zu\neuler characteristic: %ld\ngenus: %ld\narea mm2: "
+            "%.6f\nvolume ml: %.6f\n"
+            "bbox min mm: %.6f %.6f %.6f\nbbox max mm: %.6f %.6f %.6f\n"
+            "self-intersections: %ld\nwatertight: %s\nmanifold: %s\noriented: %s\n"
+            "outward: %s\nok: %s\n",
+            r->n_vertices, r->n_triangles, r->n_unused_vertices, r->n_edges, r->n_components,
+            r->n_boundary_edges, r->n_nonmanifold_edges, r->n_nonmanifold_vertices,
+            r->n_inconsistent_edges, r->n_degenerate_triangles, r->n_duplicate_triangles,
+            r->n_coincident_vertices, r->euler, r->genus, r->area_mm2, r->volume_ml, r->bbox_min[0],
+            r->bbox_min[1], r->bbox_min[2], r->bbox_max[0], r->bbox_max[1], r->bbox_max[2],
+            r->self_intersections, r->watertight ? "yes" : "no", r->manifold ? "yes" : "no",
+            r->oriented ? "yes" : "no", r->outward ? "yes" : "no", r->ok ? "yes" : "no");
+    if (n < 0)
+        n = 0;
+    if (cap > 0) {
+        size_t k = (size_t)n < cap - 1 ? (size_t)n : cap - 1;
+        memcpy(buf, tmp, k);
+        buf[k] = '\0';
+    }
+    return (size_t)n;
+}

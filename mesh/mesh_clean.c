@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Mesh repair and filtering steps that the user asks for explicitly (welding, degenerate and
+ * duplicate removal, connected-component filtering, normals), and the small helpers every
+ * in-place step shares (validation, compaction, adjacency, measures).
+ */
+#include "mesh_int.h"
+
+#include <math.h>
+#include <string.h>
+
+tmesh_status tmesh_mesh__validate(const tmesh_mesh *m, tmesh_error *err)
+{
+    for (size_t t = 0; t < m->n_triangles; t++)
+        for (int c = 0; c < 3; c++)
+            if (m->tri[3 * t + c] >= m->n_vertices)
+                return tmesh_error_set(err, TMESH_E_DATA,
+                                       "triangle %zu uses vertex %u of %zu vertices", t,
+                                       m->tri[3 * t + c], m->n_vertices);
+    return TMESH_OK;
+}
+
+uint32_t tmesh_mesh__uf_find(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+void tmesh_mesh__uf_union(uint32_t *parent, uint32_t a, uint32_t b)
+{
+    a = tmesh_mesh__uf_find(parent, a);
+    b = tmesh_mesh__uf_find(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
+void tmesh_mesh__measure(const tmesh_mesh *m, double *volume_mm3_out, double *area_mm2_out)
+{
+    double vol = 0.0, area = 0.0;
+    for (size_t t = 0; t < m->n_triangles; t++) {
+        const float *a = m->xyz + 3 * m->tri[3 * t], *b = m->xyz + 3 * m->tri[3 * t + 1],
+                    *c = m->xyz + 3 * m->tri[3 * t + 2];
+        double e1[3], e2[3], n[3];
+        for (int k = 0; k < 3; k++) {
+            e1[k] = (double)b[k] - a[k];
+            e2[k] = (double)c[k] - a[k];
+        }
+        n[0] = e1[1] * e2[2] - e1[2] * e2[1];
+        n[1] = e1[2] * e2[0] - e1[0] * e2[2];
+        n[2] = e1[0] * e2[1] - e1[1] * e2[0];
+        area += 0.5 * sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+        /* Divergence theorem: the signed volume of the tetrahedron (origin, a, b, c). */
+        vol += ((double)a[0] * ((double)b[1] * c[2] - (double)b[2] * c[1]) -
+                (double)a[1] * ((double)b[0] * c[2] - (double)b[2] * c[0]) +
+                (double)a[2] * ((double)b[0] * c[1] - (double)b[1] * c[0])) /
+               6.0;
+    }
+    if (volume_mm3_out)
+        *volume_mm3_out = vol;
+    if (area_mm2_out)
+        *area_mm2_out = area;
+}
+
+tmesh_status tmesh_mesh_compute_normals(tmesh_mesh *m, tmesh_error *err)
+{
+    TMESH_ASSERT(m != NULL);
+    tmesh_status rc = tmesh_mesh__validate(m, err);
+    if (rc != TMESH_OK)
+        return rc;
+    if (m->normals == NULL) {
+        m->normals = malloc((m->n_vertices ? m->n_vertices : 1) * 3 * sizeof(float));
+        if (m->normals == NULL)
+            return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for normals");
+    }
+    double *acc = calloc(m->n_vertices ? 3 * m->n_vertices : 1, sizeof(double));
+    if (acc == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for normals");
+    for (size_t t = 0; t < m->n_triangles; t++) {
+        const uint32_t *v = m->tri + 3 * t;
+        const float *a = m->xyz + 3 * v[0], *b = m->xyz + 3 * v[1], *c = m->xyz + 3 * v[2];
+        double e1[3], e2[3], n[3];
+        for (int k = 0; k < 3; k++) {
+            e1[k] = (double)b[k] - a[k];
+            e2[k] = (double)c[k] - a[k];
+        }
+        /* The unnormalised cross product is twice the area: area weighting for free. */
+        n[0] = e1[1] * e2[2] - e1[2] * e2[1];
+        n[1] = e1[2] * e2[0] - e1[0] * e2[2];
+        n[2] = e1[0] * e2[1] - e1[1] * e2[0];
+        for (int c2 = 0; c2 < 3; c2++)
+            for (int k = 0; k < 3; k++)
+                acc[3 * v[c2] + k] += n[k];
+    }
+    for (size_t i = 0; i < m->n_vertices; i++) {
+        double *n = acc + 3 * i, len = sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+        for (int k = 0; k < 3; k++)
+            m->normals[3 * i + k] = len > 0 ? (float)(n[k] / len) : 0.0f;
+    }
+    free(acc);
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_mesh__compact(tmesh_mesh *m, const uint8_t *keep_tri, size_t *unused_out,
+                                 tmesh_error *err)
+{
+    size_t nt = 0;
+    for (size_t t = 0; t < m->n_triangles; t++) {
+        if (keep_tri != NULL && !keep_tri[t])
+            continue;
+        memmove(m->tri + 3 * nt, m->tri + 3 * t, 3 * sizeof(uint32_t));
+        nt++;
+    }
+    m->n_triangles = nt;
+    uint32_t *remap = malloc((m->n_vertices ? m->n_vertices : 1) * sizeof(uint32_t));
+    if (remap == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory compacting a mesh");
+    for (size_t v = 0; v < m->n_vertices; v++)
+        remap[v] = UINT32_MAX;
+    for (size_t i = 0; i < 3 * nt; i++)
+        remap[m->tri[i]] = 0;
+    size_t nv = 0;
+    for (size_t v = 0; v < m->n_vertices; v++) {
+        if (remap[v] == UINT32_MAX)
+            continue;
+        remap[v] = (uint32_t)nv;
+        memmove(m->xyz + 3 * nv, m->xyz + 3 * v, 3 * sizeof(float));
+        if (m->normals)
+            memmove(m->normals + 3 * nv, m->normals + 3 * v, 3 * sizeof(float));
+        if (m->labels)
+            m->labels[nv] = m->labels[v];
+        nv++;
+    }
+    for (size_t i = 0; i < 3 * nt; i++)
+        m->tri[i] = remap[m->tri[i]];
+    free(remap);
+    if (unused_out)
+        *unused_out = m->n_vertices - nv;
+    m->n_vertices = nv;
+    /* Shrinking never needs the memory back; keep the larger blocks (realloc may fail). */
+    if (m->normals)
+        return tmesh_mesh_compute_normals(m, err);
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint32_t **adj_out,
+                                   tmesh_error *err)
+{
+    size_t nv = m->n_vertices;
+    size_t *start = calloc(nv + 1, sizeof(size_t));
+    uint32_t *adj = malloc((m->n_triangles ? 6 * m->n_triangles : 1) * sizeof(uint32_t));
+    if (start == NULL || adj == NULL) {
+        free(start);
+        free(adj);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for vertex adjacency");
+    }
+    for (size_t t = 0; t < m->n_triangles; t++)
+        for (int c = 0; c < 3; c++)
+            start[m->tri[3 * t + c] + 1] += 2;
+    for (size_t v = 0; v < nv; v++)
+        start[v + 1] += start[v];
+    size_t *fill = malloc((nv ? nv : 1) * sizeof(size_t));
+    if (fill == NULL) {
+        free(start);
+        free(adj);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for vertex adjacency");
+    }
+    memcpy(fill, start, nv * sizeof(size_t));
+    for (size_t t = 0; t < m->n_triangles; t++)
+        for (int c = 0; c < 3; c++) {
+            uint32_t v = m->tri[3 * t + c];
+            adj[fill[v]++] = m->tri[3 * t + (c + 1) % 3];
+            adj[fill[v]++] = m->tri[3 * t + (c + 2) % 3];
+        }
+    /* Sort and deduplicate each row (rows are short: insertion sort). */
+    size_t w = 0;
+    for (size_t v = 0; v < nv; v++) {
+        size_t a = start[v], b = start[v + 1];
+        for (size_t i = a + 1; i < b; i++) {
+            uint32_t x = adj[i];
+            size_t j = i;
+            while (j > a && adj[j - 1] > x) {
+                adj[j] = adj[j - 1];
+                j--;
+            }
+            adj[j] = x;
+        }
+        start[v] = w;
+        for (size_t i = a; i < b; i++)
+            if (i == a || adj[i] != adj[i - 1])
+                adj[w++] = adj[i];
+    }
+    start[nv] = w;
+    free(fill);
+    *start_out = start;
+    *adj_out = adj;
+    return TMESH_OK;
+}
+
+typedef tmesh_mesh__edge edge_rec;
+
+static int edge_cmp(const void *x, const void *y)
+{
+    const edge_rec *p = x, *q = y;
+    if (p->a != q->a)
+        return p->a < q->a ? -1 : 1;
+    if (p->b != q->b)
+        return p->b < q->b ? -1 : 1;
+    if (p->tri != q->tri)
+        return p->tri < q->tri ? -1 : 1;
+    return p->corner < q->corner ? -1 : p->corner > q->corner;
+}
+
+tmesh_status tmesh_mesh__edges(const tmesh_mesh *m, tmesh_mesh__edge **out, size_t *n_out,
+                               tmesh_error *err)
+{
+    edge_rec *e = malloc((m->n_triangles ? 3 * m->n_triangles : 1) * sizeof *e);
+    if (e == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for the edge list");
+    size_t n = 0;
+    for (size_t t = 0; t < m->n_triangles; t++)
+        for (int c = 0; c < 3; c++) {
+            uint32_t u = m->tri[3 * t + c], v = m->tri[3 * t + (c + 1) % 3];
+            if (u == v)
+                continue;
+            edge_rec r = {u < v ? u : v, u < v ? v : u, (uint32_t)t, (uint8_t)(u < v), (uint8_t)c};
+            e[n++] = r;
+        }
+    qsort(e, n, sizeof *e, edge_cmp);
+    *out = e;
+    *n_out = n;
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_mesh__boundary_vertices(const tmesh_mesh *m, uint8_t **out, tmesh_error *err)
+{
+    uint8_t *b = calloc(m->n_vertices ? m->n_vertices : 1, 1);
+    if (b == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for boundary flags");
+    edge_rec *e;
+    size_t n;
+    tmesh_status rc = tmesh_mesh__edges(m, &e, &n, err);
+    if (rc != TMESH_OK) {
+        free(b);
+        return rc;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && e[j].a == e[i].a && e[j].b == e[i].b)
+            j++;
+        if (j - i == 1)
+            b[e[i].a] = b[e[i].b] = 1;
+        i = j;
+    }
+    free(e);
+    *out = b;
+    return TMESH_OK;
+}
+
+/* ---- welding ---- */
+
+typedef struct weld_key {
+    int64_t q[3];
+    uint32_t v;
+} weld_key;
+
+static int weld_cmp(const void *x, const void *y)
+{
+    const weld_key *p = x, *q = y;
+    for (int k = 0; k < 3; k++)
+        if (p->q[k] != q->q[k])
+            return p->q[k] < q->q[k] ? -1 : 1;
+    return p->v < q->v ? -1 : p->v > q->v;
+}
+
+typedef struct tri_key {
+    uint32_t s[3];
+    uint32_t t;
+} tri_key;
+
+static int tri_cmp(const void *x, const void *y)
+{
+    const tri_key *p = x, *q = y;
+    for (int k = 0; k < 3; k++)
+        if (p->s[k] != q->s[k])
+            return p->s[k] < q->s[k] ? -1 : 1;
+    return p->t < q->t ? -1 : p->t > q->t;
+}
+
+tmesh_status tmesh_mesh_clean(tmesh_mesh *m, const tmesh_mesh_clean_opts *opts,
+                              tmesh_mesh_clean_report *report_out, tmesh_error *err)
+{
+    TMESH_ASSERT(m != NULL);
+    tmesh_mesh_clean_opts o = TMESH_MESH_CLEAN_OPTS_INIT;
+    if (opts)
+        o = *opts;
+    if (!(o.weld_tolerance >= 0.0 && o.weld_tolerance <= 1e3))
+        return tmesh_error_set(err, TMESH_E_ARG, "weld_tolerance %g mm out of range 0..1000",
+                               o.weld_tolerance);
+    tmesh_status rc = tmesh_mesh__validate(m, err);
+    if (rc != TMESH_OK)
+        return rc;
+    tmesh_mesh_clean_report rep = {0, 0, 0, 0};
+    size_t nv = m->n_vertices, nt = m->n_triangles;
+    weld_key *keys = malloc((nv ? nv : 1) * sizeof *keys);
+    uint32_t *to = malloc((nv ? nv : 1) * sizeof *to);
+    uint8_t *keep = malloc(nt ? nt : 1);
+    tri_key *tk = malloc((nt ? nt : 1) * sizeof *tk);
+    if (!keys || !to || !keep || !tk) {
+        rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory cleaning a mesh");
+        goto done;
+    }
+    /* Weld: vertices with the same quantised position (or the same exact bits at tolerance 0)
+     * map to the lowest index of their group. */
+    for (size_t v = 0; v < nv; v++) {
+        for (int k = 0; k < 3; k++) {
+            float x = m->xyz[3 * v + k];
+            double q = o.weld_tolerance > 0 ? floor((double)x / o.weld_tolerance) : 0.0;
+            if (o.weld_tolerance > 0 && q > -9e18 && q < 9e18) {
+                keys[v].q[k] = (int64_t)q;
+            } else { /* exact bits; also for NaN, infinities and cells beyond int64 */
+                if (x == 0.0f)
+                    x = 0.0f; /* -0 and +0 are the same point */
+                int32_t bits;
+                memcpy(&bits, &x, sizeof bits);
+                /* Kept apart from the quantised cells (which stay within +-9e18). */
+                keys[v].q[k] =
+                    o.weld_tolerance > 0 ? INT64_MIN + ((int64_t)bits & 0xffffffff) : bits;
+            }
+        }
+        keys[v].v = (uint32_t)v;
+    }
+    qsort(keys, nv, sizeof *keys, weld_cmp);
+    for (size_t i = 0; i < nv;) {
+        size_t j = i;
+        while (j < nv && memcmp(keys[j].q, keys[i].q, sizeof keys[i].q) == 0) {
+            to[keys[j].v] = keys[i].v;
+            j++;
+        }
+        rep.vertices_welded += j - i - 1;
+        i = j;
+    }
+    for (size_t i = 0; i < 3 * nt; i++)
+        m->tri[i] = to[m->tri[i]];
+    for (size_t t = 0; t < nt; t++) {
+        keep[t] = 1;
+        uint32_t *v = m->tri + 3 * t;
+        if (o.remove_degenerate) {
+            int deg = v[0] == v[1] || v[1] == v[2] || v[0] == v[2];
+            if (!deg) {
+                const float *a = m->xyz + 3 * v[0], *b = m->xyz + 3 * v[1], *c = m->xyz + 3 * v[2];
+                double e1[3], e2[3];
+                for (int k = 0; k < 3; k++) {
+                    e1[k] = (double)b[k] - a[k];
+                    e2[k] = (double)c[k] - a[k];
+                }
+                double n0 = e1[1] * e2[2] - e1[2] * e2[1], n1 = e1[2] * e2[0] - e1[0] * e2[2],
+                       n2 = e1[0] * e2[1] - e1[1] * e2[0];
+                deg = n0 == 0.0 && n1 == 0.0 && n2 == 0.0;
+            }
+            if (deg) {
+                keep[t] = 0;
+                rep.degenerate_removed++;
+            }
+        }
+        uint32_t s[3] = {v[0], v[1], v[2]};
+        for (int a = 0; a < 2; a++)
+            for (int b = a + 1; b < 3; b++)
+                if (s[b] < s[a]) {
+                    uint32_t x = s[a];
+                    s[a] = s[b];
+                    s[b] = x;
+                }
+        memcpy(tk[t].s, s, sizeof s);
+        tk[t].t = (uint32_t)t;
+    }
+    if (o.remove_duplicates) {
+        qsort(tk, nt, sizeof *tk, tri_cmp);
+        for (size_t i = 1; i < nt; i++)
+            if (memcmp(tk[i].s, tk[i - 1].s, sizeof tk[i].s) == 0 && keep[tk[i].t]) {
+                keep[tk[i].t] = 0;
+                rep.duplicates_removed++;
+            }
+    }
+    rc = tmesh_mesh__compact(m, keep, &rep.unused_removed, err);
+    if (rc == TMESH_OK && report_out)
+        *report_out = rep;
+done:
+    free(keys);
+    free(to);
+    free(keep);
+    free(tk);
+    return rc;
+}
+
+/* ---- connected components ---- */
+
+typedef struct comp_rec {
+    double area;
+    uint32_t root; /* lowest vertex id: a total order for ties */
+} comp_rec;
+
+static int comp_cmp(const void *x, const void *y)
+{
+    const comp_rec *p = x, *q = y;
+    if (p->area != q->area)
+        return p->area > q->area ? -1 : 1;
+    return p->root < q->root ? -1 : p->root > q->root;
+}
+
+tmesh_status tmesh_mesh_filter_components(tmesh_mesh *m, const tmesh_mesh_components_opts *opts,
+                                          size_t *removed_out, tmesh_error *err)
+{
+    TMESH_ASSERT(m != NULL);
+    tmesh_mesh_components_opts o = TMESH_MESH_COMPONENTS_OPTS_INIT;
+    if (opts)
+        o = *opts;
+    if (!(o.min_area >= 0.0) || isinf(o.min_area))
+        return tmesh_error_set(err, TMESH_E_ARG, "min_area %g mm2 must be finite and >= 0",
+                               o.min_area);
+    tmesh_status rc = tmesh_mesh__validate(m, err);
+    if (rc != TMESH_OK)
+        return rc;
+    size_t nv = m->n_vertices, nt = m->n_triangles;
+    uint32_t *parent = malloc((nv ? nv : 1) * sizeof *parent);
+    double *area = calloc(nv ? nv : 1, sizeof *area);
+    uint8_t *keep = malloc(nt ? nt : 1), *keep_root = calloc(nv ? nv : 1, 1);
+    comp_rec *comps = malloc((nv ? nv : 1) * sizeof *comps);
+    if (!parent || !area || !keep || !keep_root || !comps) {
+        rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory filtering components");
+        goto done;
+    }
+    for (size_t v = 0; v < nv; v++)
+        parent[v] = (uint32_t)v;
+    for (size_t t = 0; t < nt; t++) {
+        tmesh_mesh__uf_union(parent, m->tri[3 * t], m->tri[3 * t + 1]);
+        tmesh_mesh__uf_union(parent, m->tri[3 * t], m->tri[3 * t + 2]);
+    }
+    for (size_t t = 0; t < nt; t++) {
+        tmesh_mesh one = *m;
+        one.tri = m->tri + 3 * t;
+        one.n_triangles = 1;
+        double a;
+        tmesh_mesh__measure(&one, NULL, &a);
+        area[tmesh_mesh__uf_find(parent, m->tri[3 * t])] += a;
+    }
+    size_t nc = 0;
+    uint8_t *used = keep_root; /* temporarily: roots that have triangles */
+    for (size_t t = 0; t < nt; t++)
+        used[tmesh_mesh__uf_find(parent, m->tri[3 * t])] = 1;
+    for (size_t v = 0; v < nv; v++)
+        if (used[v] && parent[v] == v) {
+            comps[nc].area = area[v];
+            comps[nc].root = (uint32_t)v;
+            nc++;
+        }
+    memset(keep_root, 0, nv ? nv : 1);
+    qsort(comps, nc, sizeof *comps, comp_cmp);
+    size_t removed = 0;
+    for (size_t c = 0; c < nc; c++) {
+        int k = (o.keep_largest == 0 || c < o.keep_largest) && comps[c].area >= o.min_area;
+        keep_root[comps[c].root] = (uint8_t)k;
+        removed += !k;
+    }
+    for (size_t t = 0; t < nt; t++)
+        keep[t] = keep_root[tmesh_mesh__uf_find(parent, m->tri[3 * t])];
+    rc = tmesh_mesh__compact(m, keep, NULL, err);
+    if (rc == TMESH_OK && removed_out)
+        *removed_out = removed;
+done:
+    free(parent);
+    free(area);
+    free(keep);
+    free(keep_root);
+    free(comps);
+    return rc;
+}

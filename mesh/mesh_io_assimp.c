@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The formats we do not write ourselves (glTF 2.0, GLB, 3MF, Collada, FBX) go through assimp's
+ * C export API with a scene built here in C, and every file is read back through assimp's C
+ * import API. glTF is Y-up metres by convention; we keep patient millimetres unchanged (a
+ * viewer can scale) and record units and frame in asset.extras, patched into the JSON after
+ * export. assimp keeps its last error in a global, so these calls are not thread-safe.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "mesh_int.h"
+
+#include <assimp/cexport.h>
+#include <assimp/cimport.h>
+#include <assimp/config.h>
+#include <assimp/postprocess.h>
+#include <assimp/scene.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void set_name(struct aiString *s, const char *name)
+{
+    size_t n = strlen(name);
+    s->length = (ai_uint32)n;
+    memcpy(s->data, name, n + 1);
+}
+
+/* Insert `extras` into the "asset" object of glTF JSON text; returns malloc'd text or NULL. */
+static char *patch_json(const char *json, size_t len, const char *extras, size_t *len_out)
+{
+    const char *asset = NULL;
+    for (size_t i = 0; i + 7 <= len; i++)
+        if (memcmp(json + i, "\"asset\"", 7) == 0) {
+            asset = json + i;
+            break;
+        }
+    if (asset == NULL)
+        return NULL;
+    const char *brace = memchr(asset, '{', len - (size_t)(asset - json));
+    if (brace == NULL)
+        return NULL;
+    size_t head = (size_t)(brace - json) + 1, el = strlen(extras);
+    char *outp = malloc(len + el + 2);
+    if (outp == NULL)
+        return NULL;
+    memcpy(outp, json, head);
+    memcpy(outp + head, extras, el);
+    outp[head + el] = ',';
+    memcpy(outp + head + el + 1, json + head, len - head);
+    *len_out = len + el + 1;
+    return outp;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void wr32(uint8_t *p, uint32_t x)
+{
+    p[0] = (uint8_t)x;
+    p[1] = (uint8_t)(x >> 8);
+    p[2] = (uint8_t)(x >> 16);
+    p[3] = (uint8_t)(x >> 24);
+}
+
+/* Read `src` (assimp's output), add the glTF extras when `gltf` is set, and write the result
+ * to `path` atomically. */
+/* Replace the first `from` in text[0..len) by `to`; returns malloc'd text or NULL. */
+static char *replace_once(const char *text, size_t len, const char *from, const char *to,
+                          size_t *len_out)
+{
+    size_t fl = strlen(from), tl = strlen(to);
+    for (size_t i = 0; i + fl <= len; i++)
+        if (memcmp(text + i, from, fl) == 0) {
+            char *o = malloc(len - fl + tl + 1);
+            if (o == NULL)
+                return NULL;
+            memcpy(o, text, i);
+            memcpy(o + i, to, tl);
+            memcpy(o + i + tl, text + i + fl, len - i - fl);
+            *len_out = len - fl + tl;
+            return o;
+        }
+    return NULL;
+}
+
+/* Set a property of binary FBX GlobalSettings in place: the record is the name string, three
+ * more strings (type, label, flags), then a one-letter type code and the value. Same size, so
+ * no offset in the file changes. Returns 0, or -1 when the property is not found as expected. */
+static int fbx_set(uint8_t *d, size_t len, const char *name, char code, const void *value,
+                   size_t vlen)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 5; i + nl < len; i++) {
+        if (d[i - 5] != 'S' || rd32(d + i - 4) != nl || memcmp(d + i, name, nl) != 0)
+            continue;
+        size_t at = i + nl;
+        for (int k = 0; k < 3; k++) {
+            if (at + 5 > len || d[at] != 'S')
+                return -1;
+            at += 5 + rd32(d + at + 1);
+        }
+        if (at + 1 + vlen > len || d[at] != (uint8_t)code)
+            return -1;
+        memcpy(d + at + 1, value, vlen);
+        return 0;
+    }
+    return -1;
+}
+
+static int fbx_set_int(uint8_t *d, size_t len, const char *name, int32_t v)
+{
+    uint8_t b[4];
+    wr32(b, (uint32_t)v);
+    return fbx_set(d, len, name, 'I', b, 4);
+}
+
+static tmesh_status finish_file(const char *src, const char *path, int gltf, int glb, int dae,
+                                int fbx, tmesh_mesh_space space, tmesh_error *err)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    tmesh_status rc = tmesh_fs_read_all(src, &data, &len, err);
+    if (rc != TMESH_OK)
+        return rc;
+    if (fbx) {
+        /* assimp writes centimetres (UnitScaleFactor 1) and Y up; the coordinates are patient
+         * millimetres with z superior, so declare UnitScaleFactor 0.1 (cm per unit) and the Z-up
+         * axis system (up +Z, front -Y, coord +X) for Blender and other FBX readers. */
+        double cm = 0.1;
+        uint8_t b[8];
+        uint64_t u;
+        memcpy(&u, &cm, sizeof u);
+        for (int k = 0; k < 8; k++)
+            b[k] = (uint8_t)(u >> (8 * k));
+        int bad = len < 23 || memcmp(data, "Kaydara FBX Binary", 18) != 0;
+        bad = bad || fbx_set(data, len, "UnitScaleFactor", 'D', b, 8) != 0;
+        bad = bad || fbx_set_int(data, len, "UpAxis", 2) != 0;
+        bad = bad || fbx_set_int(data, len, "UpAxisSign", 1) != 0;
+        bad = bad || fbx_set_int(data, len, "FrontAxis", 1) != 0;
+        bad = bad || fbx_set_int(data, len, "FrontAxisSign", -1) != 0;
+        bad = bad || fbx_set_int(data, len, "CoordAxis", 0) != 0;
+        bad = bad || fbx_set_int(data, len, "CoordAxisSign", 1) != 0;
+        if (bad)
+            rc = tmesh_error_set(err, TMESH_E_INTERNAL,
+                                 "%s: unexpected FBX layout from assimp (GlobalSettings)", path);
+        else
+            rc = tmesh_fs_write_atomic(path, data, len, err);
+        free(data);
+        return rc;
+    }
+    if (dae) {
+        /* assimp declares metres and Y up; the coordinates are patient millimetres with z
+         * pointing up (superior, in LPS and in RAS), so say so, and Blender or any other
+         * Collada reader places the anatomy at the right scale, head up. */
+        size_t l1 = 0, l2 = 0;
+        char *a = replace_once((const char *)data, len, "<unit name=\"meter\" meter=\"1\" />",
+                               "<unit name=\"millimeter\" meter=\"0.001\" />", &l1);
+        char *b = a ? replace_once(a, l1, "<up_axis>Y_UP</up_axis>", "<up_axis>Z_UP</up_axis>", &l2)
+                    : NULL;
+        if (b == NULL)
+            rc = tmesh_error_set(err, TMESH_E_INTERNAL,
+                                 "%s: unexpected Collada layout from assimp (unit, up_axis)", path);
+        else
+            rc = tmesh_fs_write_atomic(path, b, l2, err);
+        free(a);
+        free(b);
+        free(data);
+        return rc;
+    }
+    if (!gltf) {
+        rc = tmesh_fs_write_atomic(path, data, len, err);
+        free(data);
+        return rc;
+    }
+    char extras[160];
+    snprintf(extras, sizeof extras,
+             "\"extras\":{\"generator\":\"tracemesh %s\",\"space\":\"%s\",\"units\":\"mm\"}",
+             TMESH_VERSION_STRING, tmesh_mesh__space_name(space));
+    size_t nl = 0;
+    if (!glb) {
+        char *j = patch_json((const char *)data, len, extras, &nl);
+        if (j == NULL)
+            rc =
+                tmesh_error_set(err, TMESH_E_INTERNAL, "%s: no \"asset\" object to annotate", path);
+        else
+            rc = tmesh_fs_write_atomic(path, j, nl, err);
+        free(j);
+        free(data);
+        return rc;
+    }
+    /* GLB: 12-byte header, then the JSON chunk (length, "JSON", text padded with spaces). */
+    if (len < 20 || memcmp(data, "glTF", 4) != 0 || memcmp(data + 16, "JSON", 4) != 0 ||
+        rd32(data + 12) > len - 20) {
+        free(data);
+        return tmesh_error_set(err, TMESH_E_INTERNAL, "%s: unexpected GLB layout from assimp",
+                               path);
+    }
+    size_t jl = rd32(data + 12);
+    char *j = patch_json((const char *)data + 20, jl, extras, &nl);
+    if (j == NULL) {
+        free(data);
+        return tmesh_error_set(err, TMESH_E_INTERNAL, "%s: no \"asset\" object to annotate", path);
+    }
+    size_t padded = (nl + 3) & ~(size_t)3, rest = len - 20 - jl;
+    size_t total = 20 + padded + rest;
+    uint8_t *outp = malloc(total);
+    if (outp == NULL) {
+        free(j);
+        free(data);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "%s: out of memory", path);
+    }
+    memcpy(outp, data, 12);
+    wr32(outp + 8, (uint32_t)total);
+    wr32(outp + 12, (uint32_t)padded);
+    memcpy(outp + 16, "JSON", 4);
+    memcpy(outp + 20, j, nl);
+    memset(outp + 20 + nl, ' ', padded - nl);
+    memcpy(outp + 20 + padded, data + 20 + jl, rest);
+    rc = tmesh_fs_write_atomic(path, outp, total, err);
+    free(outp);
+    free(j);
+    free(data);
+    return rc;
+}
+
+/* One object per label when the mesh has labels (labels ascending, by the label of each
+ * triangle's first vertex), so a viewer lists "label_3", "label_7"...; else one object. */
+typedef struct part {
+    uint32_t label;
+    size_t nv, nt;
+} part;
+
+static void free_scene(struct aiScene *sc)
+{
+    if (sc == NULL)
+        return;
+    for (unsigned i = 0; sc->mMeshes && i < sc->mNumMeshes; i++) {
+        struct aiMesh *am = sc->mMeshes[i];
+        if (am == NULL)
+            continue;
+        free(am->mVertices);
+        free(am->mNormals);
+        if (am->mFaces)
+            free(am->mFaces[0].mIndices); /* one block for all faces of the mesh */
+        free(am->mFaces);
+        free(am);
+    }
+    free(sc->mMeshes);
+    if (sc->mRootNode) {
+        for (unsigned i = 0; i < sc->mRootNode->mNumChildren; i++) {
+            if (sc->mRootNode->mChildren[i])
+                free(sc->mRootNode->mChildren[i]->mMeshes);
+            free(sc->mRootNode->mChildren[i]);
+        }
+        free(sc->mRootNode->mChildren);
+        free(sc->mRootNode);
+    }
+    if (sc->mMaterials)
+        free(sc->mMaterials[0]);
+    free(sc->mMaterials);
+    free(sc);
+}
+
+static void identity(struct aiMatrix4x4 *t)
+{
+    memset(t, 0, sizeof *t);
+    t->a1 = t->b2 = t->c3 = t->d4 = 1.0f;
+}
+
+tmesh_status tmesh_mesh__assimp_write(const tmesh_mesh *m, const char *path,
+                                      tmesh_mesh_format format, tmesh_mesh_space space,
+                                      tmesh_error *err)
+{
+    const char *id = format == TMESH_MESH_FORMAT_GLTF  ? "gltf2"
+                     : format == TMESH_MESH_FORMAT_GLB ? "glb2"
+                     : format == TMESH_MESH_FORMAT_3MF ? "3mf"
+                     : format == TMESH_MESH_FORMAT_DAE ? "collada"
+                                                       : "fbx";
+    size_t nv = m->n_vertices ? m->n_vertices : 1;
+    part *parts = calloc(65537, sizeof *parts);
+    uint32_t *remap = malloc(nv * sizeof *remap), *stamp = malloc(nv * sizeof *stamp);
+    struct aiScene *scene = calloc(1, sizeof *scene);
+    tmesh_status rc = TMESH_OK;
+    if (!parts || !remap || !stamp || !scene)
+        goto nomem;
+    /* Parts: label -> slot in ascending order. */
+    size_t np = 0;
+    if (m->labels == NULL || m->n_triangles == 0) {
+        parts[0].label = UINT32_MAX;
+        np = 1;
+    } else {
+        uint8_t *seen = calloc(65536, 1);
+        if (seen == NULL)
+            goto nomem;
+        for (size_t t = 0; t < m->n_triangles; t++)
+            seen[m->labels[m->tri[3 * t]]] = 1;
+        for (uint32_t l = 0; l < 65536; l++)
+            if (seen[l])
+                parts[np++].label = l;
+        free(seen);
+    }
+    scene->mFlags = AI_SCENE_FLAGS_NON_VERBOSE_FORMAT;
+    scene->mRootNode = calloc(1, sizeof *scene->mRootNode);
+    scene->mMeshes = calloc(np, sizeof *scene->mMeshes);
+    scene->mMaterials = calloc(1, sizeof *scene->mMaterials);
+    if (!scene->mRootNode || !scene->mMeshes || !scene->mMaterials)
+        goto nomem;
+    scene->mMaterials[0] = calloc(1, sizeof *scene->mMaterials[0]);
+    if (!scene->mMaterials[0])
+        goto nomem;
+    scene->mNumMaterials = 1;
+    struct aiNode *root = scene->mRootNode;
+    set_name(&root->mName, "root");
+    identity(&root->mTransformation);
+    root->mChildren = calloc(np, sizeof *root->mChildren);
+    if (!root->mChildren)
+        goto nomem;
+    for (size_t v = 0; v < m->n_vertices; v++)
+        stamp[v] = UINT32_MAX;
+    for (size_t pi = 0; pi < np; pi++) {
+        uint32_t lab = parts[pi].label;
+        size_t pv = 0, pt = 0;
+        for (size_t t = 0; t < m->n_triangles; t++) {
+            if (lab != UINT32_MAX && m->labels[m->tri[3 * t]] != lab)
+                continue;
+            pt++;
+            for (int c = 0; c < 3; c++) {
+                uint32_t v = m->tri[3 * t + c];
+                if (stamp[v] != (uint32_t)pi) {
+                    stamp[v] = (uint32_t)pi;
+                    remap[v] = (uint32_t)pv++;
+                }
+            }
+        }
+        struct aiMesh *am = calloc(1, sizeof *am);
+        scene->mMeshes[pi] = am;
+        scene->mNumMeshes = (unsigned)(pi + 1);
+        if (am == NULL)
+            goto nomem;
+        am->mVertices = calloc(pv ? pv : 1, sizeof *am->mVertices);
+        am->mNormals = m->normals ? calloc(pv ? pv : 1, sizeof *am->mNormals) : NULL;
+        am->mFaces = calloc(pt ? pt : 1, sizeof *am->mFaces);
+        unsigned int *idx = calloc(pt ? 3 * pt : 3, sizeof *idx);
+        if (am->mFaces)
+            am->mFaces[0].mIndices = idx;
+        if (!am->mVertices || (m->normals && !am->mNormals) || !am->mFaces || !idx)
+            goto nomem;
+        /* Second pass: positions in first-use order, faces in triangle order. */
+        for (size_t v = 0; v < m->n_vertices; v++)
+            stamp[v] = UINT32_MAX - 1;
+        size_t f = 0;
+        for (size_t t = 0; t < m->n_triangles; t++) {
+            if (lab != UINT32_MAX && m->labels[m->tri[3 * t]] != lab)
+                continue;
+            am->mFaces[f].mNumIndices = 3;
+            am->mFaces[f].mIndices = idx + 3 * f;
+            for (int c = 0; c < 3; c++) {
+                uint32_t v = m->tri[3 * t + c];
+                if (stamp[v] != (uint32_t)pi) {
+                    stamp[v] = (uint32_t)pi;
+                    float p[3];
+                    tmesh_mesh__out_xyz(m, v, space, p);
+                    am->mVertices[remap[v]].x = p[0];
+                    am->mVertices[remap[v]].y = p[1];
+                    am->mVertices[remap[v]].z = p[2];
+                    if (m->normals) {
+                        tmesh_mesh__out_normal(m, v, space, p);
+                        am->mNormals[remap[v]].x = p[0];
+                        am->mNormals[remap[v]].y = p[1];
+                        am->mNormals[remap[v]].z = p[2];
+                    }
+                }
+                idx[3 * f + c] = remap[v];
+            }
+            f++;
+        }
+        am->mPrimitiveTypes = aiPrimitiveType_TRIANGLE;
+        am->mNumVertices = (unsigned)pv;
+        am->mNumFaces = (unsigned)pt;
+        char name[32];
+        if (lab == UINT32_MAX)
+            snprintf(name, sizeof name, "tracemesh");
+        else
+            snprintf(name, sizeof name, "label_%u", lab);
+        set_name(&am->mName, name);
+        /* Each object hangs from a child of the root: the 3MF exporter writes only the
+         * root's children. Transforms are identity: coordinates are already final. */
+        struct aiNode *child = calloc(1, sizeof *child);
+        root->mChildren[pi] = child;
+        root->mNumChildren = (unsigned)(pi + 1);
+        if (child == NULL)
+            goto nomem;
+        set_name(&child->mName, name);
+        identity(&child->mTransformation);
+        child->mParent = root;
+        child->mMeshes = calloc(1, sizeof *child->mMeshes);
+        if (child->mMeshes == NULL)
+            goto nomem;
+        child->mMeshes[0] = (unsigned)pi;
+        child->mNumMeshes = 1;
+        /* Restore the stamps for the next part's first pass. */
+        for (size_t v = 0; v < m->n_vertices; v++)
+            if (stamp[v] == (uint32_t)pi)
+                stamp[v] = UINT32_MAX;
+        for (size_t v = 0; v < m->n_vertices; v++)
+            if (stamp[v] == UINT32_MAX - 1)
+                stamp[v] = UINT32_MAX;
+    }
+    /* assimp's exporter copies the scene (aiCopyScene) before any processing, so the structs
+     * above stay ours and are freed here. */
+    /* Single-file formats go to a temporary file next to `path` and are then written
+     * atomically; glTF's .bin is named after the .gltf, so that pair is written in place. */
+    int gltf = format == TMESH_MESH_FORMAT_GLTF;
+    char tmp[4096];
+    if (gltf)
+        snprintf(tmp, sizeof tmp, "%s", path);
+    else if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        rc = tmesh_error_set(err, TMESH_E_ARG, "%s: path too long", path);
+        goto done;
+    }
+    if (aiExportScene(scene, id, tmp, 0) != aiReturn_SUCCESS) {
+        rc = tmesh_error_set(err, TMESH_E_IO, "%s: assimp export (%s) failed: %s", path, id,
+                             aiGetErrorString());
+        if (!gltf)
+            remove(tmp);
+        goto done;
+    }
+    rc = finish_file(tmp, path, gltf || format == TMESH_MESH_FORMAT_GLB,
+                     format == TMESH_MESH_FORMAT_GLB, format == TMESH_MESH_FORMAT_DAE,
+                     format == TMESH_MESH_FORMAT_FBX, space, err);
+    if (!gltf)
+        remove(tmp);
+    goto done;
+nomem:
+    rc = tmesh_error_set(err, TMESH_E_NOMEM, "%s: out of memory building the scene", path);
+done:
+    free_scene(scene);
+    free(parts);
+    free(remap);
+    free(stamp);
+    return rc;
+}
+
+/* Walk the node tree: every mesh a node references is appended with the node's accumulated
+ * transform. Meshes stay separate (vertices are joined only within one mesh), so touching
+ * labels written as separate objects stay separate surfaces. */
+typedef struct reader {
+    const struct aiScene *sc;
+    tmesh_mesh__buf xyz, tri, lab;
+    int has_labels;
+} reader;
+
+static int mesh_label(const struct aiMesh *am, const struct aiNode *node, unsigned *out)
+{
+    unsigned v;
+    char tail;
+    if (sscanf(am->mName.data, "label_%u%c", &v, &tail) == 1 && v <= 65535) {
+        *out = v;
+        return 1;
+    }
+    if (sscanf(node->mName.data, "label_%u%c", &v, &tail) == 1 && v <= 65535) {
+        *out = v;
+        return 1;
+    }
+    return 0;
+}
+
+static int walk(reader *r, const struct aiNode *node, struct aiMatrix4x4 parent, int depth)
+{
+    if (depth > 64)
+        return 0; /* cycles cannot happen in assimp scenes; depth only bounds the stack */
+    struct aiMatrix4x4 t = parent;
+    /* The root's transform is where importers put their conversion to assimp's Y-up
+     * convention (Collada Z_UP, FBX axes); files store patient coordinates, so it is skipped
+     * and only the transforms below the root apply. */
+    if (depth > 0)
+        aiMultiplyMatrix4(&t, &node->mTransformation);
+    for (unsigned i = 0; i < node->mNumMeshes; i++) {
+        if (node->mMeshes[i] >= r->sc->mNumMeshes)
+            continue;
+        const struct aiMesh *am = r->sc->mMeshes[node->mMeshes[i]];
+        size_t base = r->xyz.len;
+        unsigned label = 0;
+        if (mesh_label(am, node, &label))
+            r->has_labels = 1;
+        if (tmesh_mesh__buf_reserve(&r->xyz, 3 * sizeof(float), am->mNumVertices) != 0 ||
+            tmesh_mesh__buf_reserve(&r->lab, sizeof(uint16_t), am->mNumVertices) != 0 ||
+            tmesh_mesh__buf_reserve(&r->tri, 3 * sizeof(uint32_t), am->mNumFaces) != 0)
+            return -1;
+        for (unsigned v = 0; v < am->mNumVertices; v++) {
+            struct aiVector3D p = am->mVertices[v];
+            aiTransformVecByMatrix4(&p, &t);
+            float *dst = (float *)r->xyz.data + 3 * r->xyz.len++;
+            dst[0] = (float)p.x;
+            dst[1] = (float)p.y;
+            dst[2] = (float)p.z;
+            ((uint16_t *)r->lab.data)[r->lab.len++] = (uint16_t)label;
+        }
+        for (unsigned f = 0; f < am->mNumFaces; f++) {
+            if (am->mFaces[f].mNumIndices != 3)
+                continue;
+            uint32_t *dst = (uint32_t *)r->tri.data + 3 * r->tri.len++;
+            for (int c = 0; c < 3; c++)
+                dst[c] = (uint32_t)(base + am->mFaces[f].mIndices[c]);
+        }
+        if (r->xyz.len > UINT32_MAX)
+            return -1;
+    }
+    for (unsigned i = 0; i < node->mNumChildren; i++)
+        if (walk(r, node->mChildren[i], t, depth + 1) != 0)
+            return -1;
+    return 0;
+}
+
+tmesh_status tmesh_mesh__assimp_read(tmesh_mesh **out, const char *path, tmesh_error *err)
+{
+    /* Drop normals, colours and texture coordinates before joining: STL stores a facet normal
+     * per corner, and vertices that differ only in those would not be joined. */
+    struct aiPropertyStore *props = aiCreatePropertyStore();
+    if (props == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "%s: out of memory for assimp", path);
+    aiSetImportPropertyInteger(props, AI_CONFIG_PP_RVC_FLAGS,
+                               aiComponent_NORMALS | aiComponent_TANGENTS_AND_BITANGENTS |
+                                   aiComponent_COLORS | aiComponent_TEXCOORDS);
+    /* Coordinates as stored: no Collada up-axis rotation (assimp puts that and the unit scale
+     * on the root node, whose transform walk() skips). */
+    aiSetImportPropertyInteger(props, AI_CONFIG_IMPORT_COLLADA_IGNORE_UP_DIRECTION, 1);
+    const struct aiScene *sc = aiImportFileExWithProperties(
+        path, aiProcess_RemoveComponent | aiProcess_JoinIdenticalVertices | aiProcess_Triangulate,
+        NULL, props);
+    aiReleasePropertyStore(props);
+    if (sc == NULL)
+        return tmesh_error_set(err, TMESH_E_DATA, "%s: cannot read mesh: %s", path,
+                               aiGetErrorString());
+    reader r;
+    memset(&r, 0, sizeof r);
+    r.sc = sc;
+    struct aiMatrix4x4 id;
+    identity(&id);
+    tmesh_status rc = TMESH_OK;
+    tmesh_mesh *m = NULL;
+    if (sc->mRootNode == NULL || walk(&r, sc->mRootNode, id, 0) != 0) {
+        rc = sc->mRootNode == NULL
+                 ? tmesh_error_set(err, TMESH_E_DATA, "%s: no scene graph in the file", path)
+                 : tmesh_error_set(err, TMESH_E_NOMEM, "%s: out of memory reading the mesh", path);
+        goto done;
+    }
+    if (r.tri.len == 0) {
+        rc = tmesh_error_set(err, TMESH_E_DATA, "%s: no triangles in the file", path);
+        goto done;
+    }
+    rc = tmesh_mesh_new(&m, 0, 0, 0, err);
+    if (rc != TMESH_OK)
+        goto done;
+    free(m->xyz);
+    free(m->tri);
+    m->xyz = r.xyz.data;
+    m->tri = r.tri.data;
+    m->n_vertices = r.xyz.len;
+    m->n_triangles = r.tri.len;
+    r.xyz.data = r.tri.data = NULL;
+    if (r.has_labels) {
+        m->labels = r.lab.data;
+        r.lab.data = NULL;
+    }
+    *out = m;
+done:
+    aiReleaseImport(sc);
+    free(r.xyz.data);
+    free(r.tri.data);
+    free(r.lab.data);
+    return rc;
+}
