@@ -8,5 +8,7 @@
 
 #include "tracemesh/core.h"
 #include "tracemesh/dicom.h"
+#include "tracemesh/segment.h"
+#include "tracemesh/mesh.h"
 
 #endif
