@@ -19,6 +19,8 @@ int cmd_mesh(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 extern const cli_cmd_spec cmd_mesh_spec, cmd_check_spec, cmd_build_spec;
+int cmd_render(int argc, char **argv);
+extern const cli_cmd_spec cmd_render_spec;
 /* -- declarations of further commands go above this line -- */
 
 static int cmd_help(int argc, char **argv);
@@ -34,6 +36,7 @@ const cli_command cli_commands[] = {
     {"mesh", cmd_mesh, &cmd_mesh_spec},
     {"check", cmd_check, &cmd_check_spec},
     {"build", cmd_build, &cmd_build_spec},
+    {"render", cmd_render, &cmd_render_spec},
     /* -- further commands go above this line, in pipeline order -- */
     {"help", cmd_help, &cmd_help_spec},
 };

@@ -24,8 +24,8 @@ made="$out/vhf-head.nii.gz $out/vhf-head.manifest.json"
 
 if has build; then
     echo
-    echo "== tracemesh build $scan --preset bone --smooth 10 --min-area 100 -o $out/skull.stl"
-    "$tm" build "$scan" --preset bone --smooth 10 --min-area 100 -o "$out/skull.stl"
+    echo "== tracemesh build $scan --preset bone --smooth 10 --min-area 1000 -o $out/skull.stl"
+    "$tm" build "$scan" --preset bone --smooth 10 --min-area 1000 -o "$out/skull.stl"
     made="$made $out/skull.stl"
     if has check; then
         echo
@@ -35,9 +35,13 @@ if has build; then
 fi
 if has render && [ -f "$out/skull.stl" ]; then
     echo
-    echo "== tracemesh render"
-    "$tm" render "$out/skull.stl" --view anterior -o "$out/skull-anterior.png"
-    made="$made $out/skull-anterior.png"
+    echo "== tracemesh render $out/skull.stl --view anterior --style shaded -o $out/skull-anterior.png"
+    "$tm" render "$out/skull.stl" --view anterior --style shaded --size 1600x1600 \
+        --title "Skull from Visible Human Project CT, courtesy of the U.S. National Library of Medicine" -o "$out/skull-anterior.png"
+    echo "== tracemesh render $out/skull.stl --view left --style line -o $out/skull-left.svg"
+    "$tm" render "$out/skull.stl" --view left --style line --size 1600x1600 \
+        -o "$out/skull-left.svg"
+    made="$made $out/skull-anterior.png $out/skull-left.svg"
 fi
 
 echo

@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Install the Debian 12 packages that building, testing and the demo need, and only those that
-# are missing. Run as root (make demo / make test call it). Libraries first; then the tools the
-# tests call: dcmtk's dcmodify/dcmdump (malformed-input cases) and nibabel (the NIfTI checks).
+# are missing. Run as root (make demo / make test call it). Libraries first (VTK renders on
+# a private Xvfb with Mesa's software GL); then the tools the tests call: dcmtk's
+# dcmodify/dcmdump (malformed-input cases), nibabel (NIfTI checks), pdfimages and xmllint
+# (vector figures).
 set -eu
 
 PACKAGES="
@@ -20,9 +22,18 @@ libsqlite3-dev
 libpng-dev
 libmeshoptimizer-dev
 libassimp-dev
+libvtk9-dev
+libcairo2-dev
+libx11-dev
+xvfb
+xauth
+libgl1-mesa-dri
+fonts-dejavu-core
 dcmtk
 python3-nibabel
 python3-numpy
+poppler-utils
+libxml2-utils
 "
 
 missing=""

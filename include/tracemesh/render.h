@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * render: the last stage of the pipeline. Turns one or more meshes in patient LPS millimetres
+ * into an illustration figure: a PNG rendered by VTK (headless, on a private Xvfb when no X
+ * display is available), or vector line art (SVG, PDF) computed from the geometry, with labels,
+ * scale bar, orientation letters, a DRAFT mark and provenance metadata.
+ */
+#ifndef TRACEMESH_RENDER_H
+#define TRACEMESH_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tracemesh/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Renderer: the X display (and the private Xvfb, when one was started)
+ * ------------------------------------------------------------------------------------------- */
+
+/** How the renderer finds an X display (Debian's VTK 9.1 renders through X11/GLX only). */
+typedef enum tmesh_render_display {
+    TMESH_RENDER_DISPLAY_AUTO = 0, /* $DISPLAY when it opens, else a private Xvfb            */
+    TMESH_RENDER_DISPLAY_XVFB = 1, /* always a private Xvfb                                  */
+    TMESH_RENDER_DISPLAY_X = 2     /* only $DISPLAY; fail when it does not open              */
+} tmesh_render_display;
+
+/** Options of tmesh_render_open. */
+typedef struct tmesh_render_open_opts {
+    tmesh_render_display display; /* Default TMESH_RENDER_DISPLAY_AUTO                     */
+    const char *xvfb;             /* Xvfb program, looked up on PATH when it has no '/'.
+                                     NULL: "Xvfb". Default NULL                             */
+    double timeout_s;             /* wait for Xvfb to be ready, (0, 600] s. Default 20      */
+} tmesh_render_open_opts;
+
+#define TMESH_RENDER_OPEN_OPTS_INIT                                                                \
+    {                                                                                              \
+        TMESH_RENDER_DISPLAY_AUTO, NULL, 20.0                                                      \
+    }
+
+/** Renderer handle: owns the X connection and, when started, the private Xvfb process. */
+typedef struct tmesh_renderer tmesh_renderer;
+
+/**
+ * Open a renderer. Without a usable $DISPLAY (unset, not opening, or without the GLX extension
+ * VTK needs) a private Xvfb is started: it picks a free display number itself (-displayfd),
+ * listens on no TCP port (-nolisten tcp) and is waited for until it reports ready. The Xvfb child gets SIGTERM when the thread that opened the renderer dies
+ * (Linux parent-death signal), so a killed caller leaves no Xvfb behind; tmesh_render_close
+ * stops it, and so does every failing path of this function.
+ * Not thread-safe: VTK renders on one thread; use a renderer from the thread that opened it.
+ * @param[out] out caller owns; free with tmesh_render_close
+ * @param opts     NULL for defaults
+ * @return TMESH_OK; TMESH_E_ARG naming "timeout_s" or "display"; TMESH_E_IO when neither the
+ *         display nor Xvfb works (the message names $DISPLAY and the Xvfb program and says why);
+ *         TMESH_E_NOMEM
+ */
+tmesh_status tmesh_render_open(tmesh_renderer **out, const tmesh_render_open_opts *opts,
+                               tmesh_error *err);
+
+/** Close the X connection and stop the private Xvfb (waiting for it to exit). Accepts NULL. */
+void tmesh_render_close(tmesh_renderer *r);
+
+/** Process id of the private Xvfb, or 0 when the renderer uses $DISPLAY. */
+long tmesh_render_xvfb_pid(const tmesh_renderer *r);
+
+/* ---------------------------------------------------------------------------------------------
+ * Figures
+ * ------------------------------------------------------------------------------------------- */
+
+/** Named anatomical view: the side of the patient the viewer faces. */
+typedef enum tmesh_render_view {
+    TMESH_VIEW_ANTERIOR = 0, /* viewer in front: patient's left on the viewer's right, S up  */
+    TMESH_VIEW_POSTERIOR,    /* viewer behind: patient's right on the viewer's right, S up   */
+    TMESH_VIEW_LEFT,         /* viewer at the patient's left: posterior on the right, S up   */
+    TMESH_VIEW_RIGHT,        /* viewer at the patient's right: anterior on the right, S up   */
+    TMESH_VIEW_SUPERIOR,     /* viewer above the head: anterior up, patient's right on right */
+    TMESH_VIEW_INFERIOR      /* viewer below the feet (radiological): anterior up, left right */
+} tmesh_render_view;
+
+/** Figure style. */
+typedef enum tmesh_render_style {
+    TMESH_STYLE_CLINICAL = 0, /* plain grey (or the item colours), one head light            */
+    TMESH_STYLE_SHADED,       /* studio lighting (key, fill, rim), specular; SSAO if asked    */
+    TMESH_STYLE_GHOST,        /* translucent outer surface over opaque inner ones             */
+    TMESH_STYLE_LINE          /* flat fill with silhouette, crease and boundary lines         */
+} tmesh_render_style;
+
+/** Output format. */
+typedef enum tmesh_render_format {
+    TMESH_RENDER_FORMAT_AUTO = 0, /* from the extension: .png .svg .pdf                     */
+    TMESH_RENDER_FORMAT_PNG,
+    TMESH_RENDER_FORMAT_SVG, /* vector; only with TMESH_STYLE_LINE                      */
+    TMESH_RENDER_FORMAT_PDF  /* vector; only with TMESH_STYLE_LINE                      */
+} tmesh_render_format;
+
+/** One mesh of the scene. */
+typedef struct tmesh_render_item {
+    const tmesh_mesh *mesh; /* borrowed; LPS mm, CCW from outside                           */
+    double color[3];        /* RGB 0..1; all negative: the style's default colour             */
+    double opacity;         /* 0..1; negative: the style's default (ghost: 0.3 for the outer
+                               item, the one with the largest bounding box; else 1)          */
+} tmesh_render_item;
+
+#define TMESH_RENDER_ITEM_INIT                                                                     \
+    {                                                                                              \
+        NULL, {-1.0, -1.0, -1.0}, -1.0                                                             \
+    }
+
+/** A label: text with a leader line to a point of the anatomy. */
+typedef struct tmesh_render_label {
+    const char *text; /* UTF-8, borrowed                                                   */
+    double at[3];     /* anchor, patient LPS mm                                            */
+} tmesh_render_label;
+
+/** A provenance entry written into the figure's metadata. */
+typedef struct tmesh_render_meta {
+    const char *key;   /* 1..79 characters of [A-Za-z0-9_.-], starting with a letter (an
+                          XML name and a PNG keyword); e.g. "figure_id"                 */
+    const char *value; /* UTF-8 text, borrowed                                            */
+} tmesh_render_meta;
+
+/** Options of tmesh_render_figure. */
+typedef struct tmesh_render_opts {
+    tmesh_render_view view;       /* Default TMESH_VIEW_ANTERIOR                              */
+    double azimuth_deg;           /* turn about the view-up axis, -360..360. Default 0         */
+    double elevation_deg;         /* tilt about the screen's horizontal axis, -90..90. Default 0 */
+    double zoom;                  /* > 1 magnifies, 0.05..50. Default 1: the meshes fill 95 % of
+                                     the space the annotations leave                            */
+    int perspective;              /* non-zero: perspective (30 degree view angle); default 0:
+                                     parallel projection, so the scale bar holds everywhere     */
+    tmesh_render_style style;     /* Default TMESH_STYLE_SHADED                               */
+    int ssao;                     /* shaded: screen-space ambient occlusion. Default 0        */
+    tmesh_render_format format;   /* Default TMESH_RENDER_FORMAT_AUTO                         */
+    unsigned width_px, height_px; /* 16..16384 each. Default 1200 x 1200                    */
+    double dpi;                   /* 10..10000; written to PNG pHYs. Default 300                */
+    double width_mm, height_mm;   /* > 0: physical size; the pixel size becomes mm * dpi / 25.4
+                                     (height_mm 0: square). 1..2000. Default 0 (unused)          */
+    double background[3];         /* RGB 0..1. Default white                                   */
+    const tmesh_render_label *labels; /* borrowed; n_labels entries. Default none            */
+    size_t n_labels;
+    const char *title;             /* optional UTF-8 title at the top. Default NULL             */
+    int draft;                     /* non-zero: "DRAFT - not clinically reviewed" mark. Default 0 */
+    int scale_bar;                 /* non-zero: scale bar in mm (parallel projection). Default 1 */
+    int orientation;               /* non-zero: orientation letters at the edges. Default 1      */
+    const tmesh_render_meta *meta; /* borrowed provenance entries. Default none              */
+    size_t n_meta;
+    double crease_deg;    /* line: dihedral angle above which an edge is a crease,
+                             1..180. Default 40                                         */
+    double silhouette_pt; /* line: silhouette and boundary width, points, 0.05..20.
+                             Default 1.0                                                */
+    double crease_pt;     /* line: crease width, points, 0.05..20. Default 0.5         */
+} tmesh_render_opts;
+
+#define TMESH_RENDER_OPTS_INIT                                                                     \
+    {                                                                                              \
+        TMESH_VIEW_ANTERIOR, 0.0, 0.0, 1.0, 0, TMESH_STYLE_SHADED, 0, TMESH_RENDER_FORMAT_AUTO,    \
+            1200, 1200, 300.0, 0.0, 0.0, {1.0, 1.0, 1.0}, NULL, 0, NULL, 0, 1, 1, NULL, 0, 40.0,   \
+            1.0, 0.5                                                                               \
+    }
+
+/** What tmesh_render_figure did. */
+typedef struct tmesh_render_report {
+    unsigned width_px, height_px; /* raster size rendered                                   */
+    double mm_per_px;             /* scene scale at the focal plane                          */
+    double focal[3];              /* camera focal point, LPS mm                              */
+    double eye[3];                /* camera position, LPS mm                                 */
+    double right[3], up[3];       /* unit screen directions in LPS                           */
+    size_t n_polylines;           /* line style: visible feature polylines written           */
+    size_t n_line_points;         /* line style: their points after simplification           */
+    size_t n_silhouette_edges, n_crease_edges, n_boundary_edges; /* feature edges found     */
+    double render_s; /* wall time of the VTK render and read-back               */
+} tmesh_render_report;
+
+/** Parse a view name ("anterior", "posterior", "left", "right", "superior", "inferior").
+ *  @return TMESH_OK; TMESH_E_ARG naming the text and listing the names */
+tmesh_status tmesh_render_view_parse(tmesh_render_view *out, const char *name, tmesh_error *err);
+
+/** Parse a style name ("clinical", "shaded", "ghost", "line").
+ *  @return TMESH_OK; TMESH_E_ARG naming the text and listing the names */
+tmesh_status tmesh_render_style_parse(tmesh_render_style *out, const char *name, tmesh_error *err);
+
+/**
+ * Render a figure of `n_items` meshes and write it atomically to `path`.
+ *
+ * The camera looks at the named view of the patient (LPS frame: +L patient left, +P posterior,
+ * +S superior), turned by azimuth and elevation, and is fitted to the meshes' extent on screen.
+ * PNG: pixels of the VTK render with the annotations drawn by cairo, written by libpng with a
+ * pHYs chunk (dpi), a tEXt/iTXt chunk per provenance entry and an XMP packet (iTXt
+ * "XML:com.adobe.xmp"); no time chunk, so the same scene gives the same bytes.
+ * SVG/PDF (style line only): flat fills and feature lines (silhouettes, creases, open
+ * boundaries) computed from the geometry, hidden parts removed with the depth buffer of the same
+ * render, as cairo paths; provenance as XMP in SVG <metadata> and in a PDF metadata stream
+ * (appended as an incremental update), and as "key=value" keywords of the PDF's document
+ * information. Item fills are the regions where each item is the nearest surface, traced from
+ * an item-id buffer of the same render.
+ *
+ * @param r       renderer from tmesh_render_open
+ * @param items   borrowed; at least one item with at least one triangle in total
+ * @param path    output file; its extension chooses the format when opts->format is AUTO
+ * @param opts    NULL for defaults
+ * @param[out] report_out optional
+ * @return TMESH_OK; TMESH_E_ARG naming the option out of range ("width_px", "zoom", ...), an
+ *         unknown extension, a vector format with another style, or a bad meta key;
+ *         TMESH_E_DATA for a triangle index out of range or a non-finite coordinate (names the
+ *         item); TMESH_E_IO naming the path when it cannot be written; TMESH_E_INTERNAL with
+ *         VTK's own text when VTK or OpenGL fails; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_render_figure(tmesh_renderer *r, const tmesh_render_item *items, size_t n_items,
+                                 const char *path, const tmesh_render_opts *opts,
+                                 tmesh_render_report *report_out, tmesh_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRACEMESH_RENDER_H */
