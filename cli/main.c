@@ -13,12 +13,23 @@ int cmd_scan(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 extern const cli_cmd_spec cmd_scan_spec, cmd_info_spec, cmd_volume_spec;
-int cmd_segment(int argc, char **argv);
-extern const cli_cmd_spec cmd_segment_spec;
 int cmd_mesh(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 extern const cli_cmd_spec cmd_mesh_spec, cmd_check_spec, cmd_build_spec;
+int cmd_segment(int argc, char **argv);
+extern const cli_cmd_spec cmd_segment_spec;
+int cmd_init(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_fsck(int argc, char **argv);
+extern const cli_cmd_spec cmd_init_spec, cmd_publish_spec, cmd_log_spec, cmd_show_spec,
+    cmd_review_spec, cmd_export_spec, cmd_trace_spec, cmd_verify_spec, cmd_fsck_spec;
 int cmd_render(int argc, char **argv);
 extern const cli_cmd_spec cmd_render_spec;
 /* -- declarations of further commands go above this line -- */
@@ -32,10 +43,19 @@ const cli_command cli_commands[] = {
     {"scan", cmd_scan, &cmd_scan_spec},
     {"info", cmd_info, &cmd_info_spec},
     {"volume", cmd_volume, &cmd_volume_spec},
-    {"segment", cmd_segment, &cmd_segment_spec},
     {"mesh", cmd_mesh, &cmd_mesh_spec},
     {"check", cmd_check, &cmd_check_spec},
     {"build", cmd_build, &cmd_build_spec},
+    {"segment", cmd_segment, &cmd_segment_spec},
+    {"init", cmd_init, &cmd_init_spec},
+    {"publish", cmd_publish, &cmd_publish_spec},
+    {"log", cmd_log, &cmd_log_spec},
+    {"show", cmd_show, &cmd_show_spec},
+    {"review", cmd_review, &cmd_review_spec},
+    {"export", cmd_export, &cmd_export_spec},
+    {"trace", cmd_trace, &cmd_trace_spec},
+    {"verify", cmd_verify, &cmd_verify_spec},
+    {"fsck", cmd_fsck, &cmd_fsck_spec},
     {"render", cmd_render, &cmd_render_spec},
     /* -- further commands go above this line, in pipeline order -- */
     {"help", cmd_help, &cmd_help_spec},

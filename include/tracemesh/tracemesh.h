@@ -10,5 +10,7 @@
 #include "tracemesh/dicom.h"
 #include "tracemesh/segment.h"
 #include "tracemesh/mesh.h"
+#include "tracemesh/store.h"
+#include "tracemesh/render.h"
 
 #endif
