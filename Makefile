@@ -28,6 +28,7 @@ test-asan: deps
 	@sh tools/run-tests.sh $(BUILD)-asan "$(SHARED)"
 
 bench: build
+	@sh tools/install-deps.sh --bench
 	@sh bench/run.sh $(BUILD)
 
 clean:

@@ -3,8 +3,10 @@
 # Install the Debian 12 packages that building, testing and the demo need, and only those that
 # are missing. Run as root (make demo / make test call it). Libraries first (VTK renders on
 # a private Xvfb with Mesa's software GL); then the tools the tests call: dcmtk's
-# dcmodify/dcmdump (malformed-input cases), nibabel (NIfTI checks), pdfimages and xmllint
-# (vector figures).
+# dcmodify/dcmdump (malformed-input cases), nibabel (NIfTI checks), pdfimages, xmllint,
+# rsvg-convert and exiftool (figures), dciodvfy (DICOM export), VTK's Python module (the
+# flying-edges cross-check) and Node.js with the Khronos glTF validator (tools/node, pinned
+# by its package-lock.json). 'install-deps.sh --bench' adds what bench/ compares against.
 set -eu
 
 PACKAGES="
@@ -34,7 +36,32 @@ python3-nibabel
 python3-numpy
 poppler-utils
 libxml2-utils
+librsvg2-bin
+libimage-exiftool-perl
+dicom3tools
+python3-vtk9
 "
+BENCH_PACKAGES="
+python3-scipy
+python3-skimage
+dcm2niix
+time
+"
+if [ "${1:-}" = "--bench" ]; then
+    PACKAGES="$PACKAGES $BENCH_PACKAGES"
+fi
+# Node.js: any installed node with npm will do; otherwise Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+    PACKAGES="$PACKAGES nodejs npm"
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+
+install_node_tools() {
+    if [ ! -f "$here/node/node_modules/gltf-validator/package.json" ]; then
+        echo "tracemesh: installing the glTF validator (npm) into tools/node" >&2
+        (cd "$here/node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+}
 
 missing=""
 for p in $PACKAGES; do
@@ -43,6 +70,7 @@ for p in $PACKAGES; do
     fi
 done
 if [ -z "$missing" ]; then
+    install_node_tools
     exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -55,3 +83,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing >/dev/null
+install_node_tools
