@@ -5,7 +5,8 @@
 # a private Xvfb with Mesa's software GL); then the tools the tests call: dcmtk's
 # dcmodify/dcmdump (malformed-input cases), nibabel (NIfTI checks), pdfimages, xmllint,
 # rsvg-convert and exiftool (figures), dciodvfy (DICOM export), VTK's Python module (the
-# flying-edges cross-check) and Node.js with the Khronos glTF validator (tools/node, pinned
+# flying-edges cross-check), scipy (a second implementation of segmentation), assimp-utils
+# (`assimp info` on exported files) and Node.js with the Khronos glTF validator (tools/node, pinned
 # by its package-lock.json). 'install-deps.sh --bench' adds what bench/ compares against.
 set -eu
 
@@ -40,9 +41,10 @@ librsvg2-bin
 libimage-exiftool-perl
 dicom3tools
 python3-vtk9
+python3-scipy
+assimp-utils
 "
 BENCH_PACKAGES="
-python3-scipy
 python3-skimage
 dcm2niix
 time
