@@ -215,85 +215,44 @@ static char *json_string_param(const char *key, const char *value)
     return out;
 }
 
-/* The parameters of each operation, as recorded and as read back for replay. */
-
-static void params_smooth(char *p, size_t cap, const tmesh_mesh_smooth_opts *o)
-{
-    snprintf(p, cap,
-             "{\"fix_boundary\":%d,\"iterations\":%u,\"lambda\":%.17g,\"method\":\"%s\","
-             "\"mu\":%.17g,\"pass_band\":%.17g}",
-             o->fix_boundary, o->iterations, o->lambda,
-             o->method == TMESH_MESH_SMOOTH_SINC ? "sinc" : "taubin", o->mu, o->pass_band);
-}
-
-static void params_decimate(char *p, size_t cap, const tmesh_mesh_decimate_opts *o)
-{
-    snprintf(p, cap, "{\"lock_border\":%d,\"max_error\":%.17g,\"ratio\":%.17g}", o->lock_border,
-             o->max_error, o->ratio);
-}
-
-static void params_filter(char *p, size_t cap, const tmesh_mesh_components_opts *o)
-{
-    snprintf(p, cap, "{\"keep_largest\":%u,\"min_area\":%.17g}", o->keep_largest, o->min_area);
-}
-
 static tmesh_status num(double *out, const char *params, const char *key, tmesh_error *err)
 {
     return tmesh_store_param_number(out, params, key, err);
 }
 
-/* Apply a mesh-to-mesh operation with its recorded parameters. */
-static tmesh_status apply_mesh_op(tmesh_mesh *m, const char *op, const char *params,
-                                  tmesh_error *err)
-{
-    double a, b, c, d, e;
-    char meth[16];
-    if (strcmp(op, "smooth") == 0) {
-        tmesh_mesh_smooth_opts o = TMESH_MESH_SMOOTH_OPTS_INIT;
-        if (num(&a, params, "iterations", err) || num(&b, params, "lambda", err) ||
-            num(&c, params, "mu", err) || num(&d, params, "pass_band", err) ||
-            num(&e, params, "fix_boundary", err) ||
-            tmesh_store_param_string(meth, sizeof meth, params, "method", err))
-            return err->code;
-        o.iterations = (unsigned)a;
-        o.lambda = b;
-        o.mu = c;
-        o.pass_band = d;
-        o.fix_boundary = (int)e;
-        o.method = strcmp(meth, "sinc") == 0 ? TMESH_MESH_SMOOTH_SINC : TMESH_MESH_SMOOTH_TAUBIN;
-        return tmesh_mesh_smooth(m, &o, NULL, err);
-    }
-    if (strcmp(op, "decimate") == 0) {
-        tmesh_mesh_decimate_opts o = TMESH_MESH_DECIMATE_OPTS_INIT;
-        if (num(&a, params, "ratio", err) || num(&b, params, "max_error", err) ||
-            num(&c, params, "lock_border", err))
-            return err->code;
-        o.ratio = a;
-        o.max_error = b;
-        o.lock_border = (int)c;
-        return tmesh_mesh_decimate(m, &o, NULL, err);
-    }
-    if (strcmp(op, "filter-components") == 0) {
-        tmesh_mesh_components_opts o = TMESH_MESH_COMPONENTS_OPTS_INIT;
-        if (num(&a, params, "keep_largest", err) || num(&b, params, "min_area", err))
-            return err->code;
-        o.keep_largest = (unsigned)a;
-        o.min_area = b;
-        return tmesh_mesh_filter_components(m, &o, NULL, err);
-    }
-    return tmesh_error_set(err, TMESH_E_ARG, "unknown mesh operation '%s'", op);
-}
-
-/* Store `m` and record that `op` made it from `in_hash`. */
+/* Store `m` and record that `op` made it from `in_hash`; nothing without a store. */
 static tmesh_status store_mesh_step(tmesh_store *s, const tmesh_mesh *m, const char *op,
                                     const char *params, const char *role, const char *in_hash,
                                     char out_hash[65], tmesh_error *err)
 {
+    if (s == NULL)
+        return TMESH_OK;
     char dh[65];
     tmesh_store_input in = {role, in_hash};
     tmesh_status st = tmesh_store_put_mesh(s, m, out_hash, err);
-    if (st == TMESH_OK)
+    /* A step that changed nothing (no piece to drop) is not a link: recording it would make
+     * the mesh its own input. */
+    if (st == TMESH_OK && strcmp(in_hash, out_hash) != 0)
         st = tmesh_store_derive(s, dh, op, params, &in, 1, out_hash, err);
+    return st;
+}
+
+/* The chain of post-processing steps: each result is stored as made from the previous one. */
+typedef struct post_chain {
+    tmesh_store *s;
+    char cur[65];
+} post_chain;
+
+static tmesh_status post_step(const tmesh_mesh *m, const char *op, const char *params,
+                              void *user, tmesh_error *err)
+{
+    post_chain *c = user;
+    char next[65];
+    if (c->s == NULL)
+        return TMESH_OK;
+    tmesh_status st = store_mesh_step(c->s, m, op, params, "mesh", c->cur, next, err);
+    if (st == TMESH_OK)
+        memcpy(c->cur, next, sizeof next);
     return st;
 }
 
@@ -305,7 +264,8 @@ int cli_store_build(tmesh_store *s, const char *dir, const cli_dicom_args *da,
     tmesh_dicom_manifest *man = NULL;
     tmesh_mesh *m = NULL;
     tmesh_error err = TMESH_ERROR_INIT;
-    char h_man[65], h_vol[65], h_lab[65], h_cur[65], h_next[65], dh[65], params[1024], uid[160];
+    char h_man[65] = "", h_vol[65] = "", h_lab[65] = "", dh[65], params[1024], uid[160];
+    post_chain chain = {s, ""};
     tmesh_seg_recipe *rec = NULL;
     if (mesh_out)
         *mesh_out = NULL;
@@ -315,29 +275,32 @@ int cli_store_build(tmesh_store *s, const char *dir, const cli_dicom_args *da,
         tmesh_seg_recipe_free(rec);
         return cli_fail(&err);
     }
-    int rc = cli_dicom_load(dir, da, &idx, &vol, &man);
+    int rc = cli_dicom_load(dir, da, &idx, &vol, s ? &man : NULL);
     if (rc != CLI_EXIT_OK) {
         tmesh_seg_recipe_free(rec);
         return rc;
     }
     const tmesh_dicom_series_info *si = tmesh_dicom_index_series(idx, (size_t)(da->series - 1));
-    if (tmesh_store_put(s, TMESH_STORE_MANIFEST, man->json, strlen(man->json), h_man, &err))
-        goto fail;
-    char absdir[PATH_MAX];
-    if (realpath(dir, absdir) == NULL)
-        snprintf(absdir, sizeof absdir, "%s", dir);
-    if (tmesh_store_set_source_dir(s, h_man, absdir, &err) ||
-        tmesh_store_put_volume(s, TMESH_STORE_VOLUME, vol, h_vol, &err))
-        goto fail;
-    json_str(uid, sizeof uid, si->series_uid);
-    snprintf(params, sizeof params,
-             "{\"assume_axial\":%d,\"resample\":%d,\"resample_mm\":%.17g,\"series_uid\":%s,"
-             "\"stack\":%d,\"tilt\":\"%s\"}",
-             da->load.assume == TMESH_DICOM_ASSUME_AXIAL, da->load.resample, da->load.resample_mm,
-             uid, si->stack, da->load.tilt == TMESH_DICOM_TILT_RESAMPLE ? "resample" : "keep");
-    tmesh_store_input in_man = {"manifest", h_man};
-    if (tmesh_store_derive(s, dh, "dicom-load", params, &in_man, 1, h_vol, &err))
-        goto fail;
+    if (s != NULL) {
+        if (tmesh_store_put(s, TMESH_STORE_MANIFEST, man->json, strlen(man->json), h_man, &err))
+            goto fail;
+        char absdir[PATH_MAX];
+        if (realpath(dir, absdir) == NULL)
+            snprintf(absdir, sizeof absdir, "%s", dir);
+        if (tmesh_store_set_source_dir(s, h_man, absdir, &err) ||
+            tmesh_store_put_volume(s, TMESH_STORE_VOLUME, vol, h_vol, &err))
+            goto fail;
+        json_str(uid, sizeof uid, si->series_uid);
+        snprintf(params, sizeof params,
+                 "{\"assume_axial\":%d,\"resample\":%d,\"resample_mm\":%.17g,\"series_uid\":%s,"
+                 "\"stack\":%d,\"tilt\":\"%s\"}",
+                 da->load.assume == TMESH_DICOM_ASSUME_AXIAL, da->load.resample,
+                 da->load.resample_mm, uid, si->stack,
+                 da->load.tilt == TMESH_DICOM_TILT_RESAMPLE ? "resample" : "keep");
+        tmesh_store_input in_man = {"manifest", h_man};
+        if (tmesh_store_derive(s, dh, "dicom-load", params, &in_man, 1, h_vol, &err))
+            goto fail;
+    }
     if (bp->recipe != NULL) {
         /* A recipe: its canonical record is the parameter (kept as a string, byte for byte,
          * because tmesh_seg_recipe_parse_canonical replays only the exact record). */
@@ -349,7 +312,7 @@ int cli_store_build(tmesh_store *s, const char *dir, const cli_dicom_args *da,
             st = tmesh_seg_recipe_run(&mask, NULL, vol, rec, &ro, &err);
         if (st == TMESH_OK && (pj = json_string_param("recipe", canon)) == NULL)
             st = tmesh_error_set(&err, TMESH_E_NOMEM, "out of memory");
-        if (st == TMESH_OK &&
+        if (st == TMESH_OK && s != NULL &&
             (st = tmesh_store_put_volume(s, TMESH_STORE_LABELS, mask, h_lab, &err)) == TMESH_OK) {
             tmesh_store_input in_img = {"image", h_vol};
             st = tmesh_store_derive(s, dh, "segment", pj, &in_img, 1, h_lab, &err);
@@ -362,86 +325,67 @@ int cli_store_build(tmesh_store *s, const char *dir, const cli_dicom_args *da,
         lo.label = 0;
         lo.sigma = bp->sigma;
         lo.threads = da->load.threads;
+        lo.progress = cli_progress;
         if (tmesh_mesh_from_labels(&m, mask, &lo, &err))
             goto fail;
         snprintf(params, sizeof params, "{\"label\":0,\"method\":\"mc\",\"sigma\":%.17g}",
                  bp->sigma);
-        if (store_mesh_step(s, m, "mesh-labels", params, "labels", h_lab, h_cur, &err))
+        if (store_mesh_step(s, m, "mesh-labels", params, "labels", h_lab, chain.cur, &err))
             goto fail;
     } else if (isnan(bp->upper)) {
-        /* Open range: the isosurface of the HU values themselves, as 'tracemesh build'. */
+        /* Open range: the isosurface of the HU values themselves, interpolated. */
         tmesh_mesh_iso_opts io = TMESH_MESH_ISO_OPTS_INIT;
         io.iso = bp->lower;
         io.threads = da->load.threads;
+        io.progress = cli_progress;
         if (tmesh_mesh_isosurface(&m, vol, &io, &err))
             goto fail;
         snprintf(params, sizeof params, "{\"iso\":%.17g}", bp->lower);
-        if (store_mesh_step(s, m, "isosurface", params, "image", h_vol, h_cur, &err))
+        if (store_mesh_step(s, m, "isosurface", params, "image", h_vol, chain.cur, &err))
             goto fail;
     } else {
+        /* A closed range: the mask, meshed with Gaussian pre-smoothing. */
         tmesh_seg_threshold_opts to = TMESH_SEG_THRESHOLD_OPTS_INIT;
         to.lower = bp->lower;
         to.upper = bp->upper;
         to.threads = da->load.threads;
-        if (tmesh_seg_threshold(&mask, vol, &to, &err) ||
-            tmesh_store_put_volume(s, TMESH_STORE_LABELS, mask, h_lab, &err))
+        if (tmesh_seg_threshold(&mask, vol, &to, &err))
             goto fail;
-        snprintf(params, sizeof params, "{\"lower\":%.17g,\"upper\":%.17g}", bp->lower, bp->upper);
-        tmesh_store_input in_img = {"image", h_vol};
-        if (tmesh_store_derive(s, dh, "threshold", params, &in_img, 1, h_lab, &err))
-            goto fail;
+        if (s != NULL) {
+            if (tmesh_store_put_volume(s, TMESH_STORE_LABELS, mask, h_lab, &err))
+                goto fail;
+            snprintf(params, sizeof params, "{\"lower\":%.17g,\"upper\":%.17g}", bp->lower,
+                     bp->upper);
+            tmesh_store_input in_img = {"image", h_vol};
+            if (tmesh_store_derive(s, dh, "threshold", params, &in_img, 1, h_lab, &err))
+                goto fail;
+        }
         tmesh_mesh_label_opts lo = TMESH_MESH_LABEL_OPTS_INIT;
         lo.label = 1;
         lo.sigma = bp->sigma;
         lo.threads = da->load.threads;
+        lo.progress = cli_progress;
         if (tmesh_mesh_from_labels(&m, mask, &lo, &err))
             goto fail;
         snprintf(params, sizeof params, "{\"label\":1,\"method\":\"mc\",\"sigma\":%.17g}",
                  bp->sigma);
-        if (store_mesh_step(s, m, "mesh-labels", params, "labels", h_lab, h_cur, &err))
+        if (store_mesh_step(s, m, "mesh-labels", params, "labels", h_lab, chain.cur, &err))
             goto fail;
     }
+    cli_progress_done();
     if (m->n_triangles == 0) {
-        tmesh_error_set(&err, TMESH_E_DATA, "%s: no voxel in the range %g .. %g HU", dir, bp->lower,
-                        isnan(bp->upper) ? INFINITY : bp->upper);
+        if (bp->recipe != NULL)
+            tmesh_error_set(&err, TMESH_E_DATA, "%s: the recipe %s labels no voxel", dir,
+                            bp->recipe);
+        else
+            tmesh_error_set(&err, TMESH_E_DATA, "%s: no voxel in the range %g .. %g HU", dir,
+                            bp->lower, isnan(bp->upper) ? INFINITY : bp->upper);
         goto fail;
     }
-    if (bp->smooth > 0) {
-        tmesh_mesh_smooth_opts so = TMESH_MESH_SMOOTH_OPTS_INIT;
-        so.iterations = bp->smooth;
-        params_smooth(params, sizeof params, &so);
-        tmesh_mesh_report before, after;
-        int have = tmesh_mesh_check(&before, m, NULL, NULL) == TMESH_OK;
-        if (apply_mesh_op(m, "smooth", params, &err) ||
-            store_mesh_step(s, m, "smooth", params, "mesh", h_cur, h_next, &err))
-            goto fail;
-        memcpy(h_cur, h_next, 65);
-        if (have && tmesh_mesh_check(&after, m, NULL, NULL) == TMESH_OK)
-            cli_note("smoothing changed the volume by %.3f%%",
-                     before.volume_ml != 0.0
-                         ? 100.0 * (after.volume_ml - before.volume_ml) / fabs(before.volume_ml)
-                         : 0.0);
-    }
-    if (bp->ratio < 1.0) {
-        tmesh_mesh_decimate_opts dop = TMESH_MESH_DECIMATE_OPTS_INIT;
-        dop.ratio = bp->ratio;
-        params_decimate(params, sizeof params, &dop);
-        if (apply_mesh_op(m, "decimate", params, &err) ||
-            store_mesh_step(s, m, "decimate", params, "mesh", h_cur, h_next, &err))
-            goto fail;
-        memcpy(h_cur, h_next, 65);
-    }
-    if (bp->filter) {
-        tmesh_mesh_components_opts co = TMESH_MESH_COMPONENTS_OPTS_INIT;
-        co.keep_largest = bp->keep_largest;
-        co.min_area = bp->min_area;
-        params_filter(params, sizeof params, &co);
-        if (apply_mesh_op(m, "filter-components", params, &err) ||
-            store_mesh_step(s, m, "filter-components", params, "mesh", h_cur, h_next, &err))
-            goto fail;
-        memcpy(h_cur, h_next, 65);
-    }
-    memcpy(mesh_hash, h_cur, 65);
+    if (cli_mesh_postprocess(m, &bp->post, da->load.threads, post_step, &chain, &err))
+        goto fail;
+    if (mesh_hash != NULL)
+        memcpy(mesh_hash, chain.cur, 65);
     if (mesh_out) {
         *mesh_out = m;
         m = NULL;
@@ -771,7 +715,7 @@ cli_replay_result cli_store_replay(tmesh_store *s, const tmesh_store_derivation 
                 tmesh_error_set(&err, TMESH_E_DATA, "%s record has no mesh input", op);
             return fail_err(&err, why, cap);
         }
-        if (apply_mesh_op(m, op, d->params, &err) != TMESH_OK || hash_mesh(m, h, &err) != TMESH_OK)
+        if (cli_mesh_apply_op(m, op, d->params, 0, NULL, &err) != TMESH_OK || hash_mesh(m, h, &err) != TMESH_OK)
             r = fail_err(&err, why, cap);
         else
             r = compare(h, d->output, "mesh", why, cap);
@@ -905,58 +849,45 @@ int cli_store_publish_build(const char *name, const char *store_opt,
     return rc;
 }
 
-int cli_store_build_named(const char *name, const char *dir, const cli_dicom_args *da,
-                          const cli_build_params *bp, const char *out,
+int cli_store_build_named(const char *name, const char *store_opt,
+                          const tmesh_store_publish_opts *po, const char *dir,
+                          const cli_dicom_args *da, const cli_build_params *bp, const char *out,
                           const tmesh_mesh_write_opts *wo)
 {
     tmesh_mesh *m = NULL;
     tmesh_error err = TMESH_ERROR_INIT;
-    /* The written file is recorded as an export of the new version, so trace finds it. */
     int ver = 0;
-    int rc = cli_store_publish_build(name, NULL, NULL, dir, da, bp, &m, &ver);
+    int rc = cli_store_publish_build(name, store_opt, po, dir, da, bp, &m, &ver);
     if (rc != CLI_EXIT_OK)
         return rc;
-    tmesh_store_version v;
     tmesh_store *s = NULL;
-    if ((rc = cli_store_open(NULL, &s)) != CLI_EXIT_OK) {
-        tmesh_mesh_free(m);
-        return rc;
-    }
-    if (tmesh_store_version_get(&v, s, name, ver, &err) != TMESH_OK) {
-        tmesh_store_close(s);
-        tmesh_mesh_free(m);
-        return cli_fail(&err);
-    }
-    /* The same check, warning, file and summary line as 'tracemesh build' without --name. */
-    tmesh_mesh_report r;
-    if (tmesh_mesh_check(&r, m, NULL, &err) != TMESH_OK) {
-        tmesh_mesh_free(m);
-        return cli_fail(&err);
-    }
-    if (!r.ok)
-        cli_warn("%s: mesh fails checks (watertight %s, manifold %s, outward %s); see "
-                 "'tracemesh check'",
-                 out, r.watertight ? "yes" : "no", r.manifold ? "yes" : "no",
-                 r.outward ? "yes" : "no");
+    tmesh_store_version v;
     tmesh_store_export ex;
+    tmesh_mesh_report r;
+    if ((rc = cli_store_open(store_opt, &s)) != CLI_EXIT_OK)
+        goto done;
+    if (tmesh_store_version_get(&v, s, name, ver, &err) != TMESH_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    /* The same check, warning, file and summary line as 'tracemesh build' without --name;
+     * the written file is recorded as an export of the new version, so trace finds it. */
+    if ((rc = cli_build_write(m, out, wo, &r)) != CLI_EXIT_OK)
+        goto done;
     memset(&ex, 0, sizeof ex);
     snprintf(ex.asset, sizeof ex.asset, "%s", v.asset);
     ex.version = v.version;
     snprintf(ex.mesh, sizeof ex.mesh, "%s", v.mesh);
     const char *dot = strrchr(out, '.');
     snprintf(ex.format, sizeof ex.format, "%s", dot ? dot + 1 : "");
-    if (tmesh_mesh_write(m, out, wo, &err) != TMESH_OK ||
-        cli_store_hash_file(out, ex.file_sha256, &err) != TMESH_OK ||
+    if (cli_store_hash_file(out, ex.file_sha256, &err) != TMESH_OK ||
         tmesh_store_export_add(s, &ex, &err) != TMESH_OK) {
-        tmesh_store_close(s);
-        tmesh_mesh_free(m);
-        return cli_fail(&err);
+        rc = cli_fail(&err);
+        goto done;
     }
+    cli_build_summary(out, &r);
+done:
     tmesh_store_close(s);
-    printf("%s: %zu vertices, %zu triangles, %zu components, area %.1f mm2, volume %.3f ml, "
-           "%s\n",
-           out, r.n_vertices, r.n_triangles, r.n_components, r.area_mm2, r.volume_ml,
-           r.ok ? "closed" : "NOT CLEAN");
     tmesh_mesh_free(m);
-    return CLI_EXIT_OK;
+    return rc;
 }

@@ -9,6 +9,7 @@
 #define TMESH_CLI_STORE_H
 
 #include "cli.h"
+#include "cli_build.h"
 #include "tracemesh/mesh.h"
 #include "tracemesh/store.h"
 
@@ -30,23 +31,12 @@ int cli_store_open(const char *store_opt, tmesh_store **out);
 /** 1 when a store would be found (nothing printed). */
 int cli_store_exists(const char *store_opt);
 
-/** Parameters of the build pipeline (as `tracemesh build` takes them). */
-typedef struct cli_build_params {
-    double lower, upper; /* HU; upper NaN: open range, meshed as an isosurface at lower */
-    double sigma;        /* mask smoothing of closed ranges, mm                          */
-    unsigned smooth;     /* Taubin iterations, 0: none                                   */
-    double ratio;        /* decimation ratio, 1: none                                    */
-    int filter;          /* apply keep_largest / min_area                                */
-    unsigned keep_largest;
-    double min_area;
-    const char *recipe; /* segmentation recipe file instead of lower/upper, or NULL: its
-                           labels are meshed together (label 0 = every non-zero label)  */
-} cli_build_params;
 
 /**
- * Load a series and run the pipeline, storing the manifest, volume, labels and each mesh with
- * its derivation (rows stay pending until publish or commit).
- * @param[out] mesh_hash final mesh object
+ * Load a series and run the build pipeline. With a store (`s` not NULL) the manifest, volume,
+ * labels and each mesh are stored with their derivations (rows stay pending until publish or
+ * commit); without one ('tracemesh build' without --name) nothing is stored.
+ * @param[out] mesh_hash final mesh object (unchanged without a store; may be NULL then)
  * @param[out] mesh_out  optional: the final mesh (caller owns)
  * @return exit code (errors printed)
  */
@@ -94,14 +84,14 @@ tmesh_status cli_store_hash_file(const char *path, char hex_out[65], tmesh_error
 
 /**
  * 'tracemesh build --name NAME': cli_store_publish_build, then check and write the mesh to
- * `out` and print the same summary line as a plain build.
+ * `out` (recorded as an export of the new version) and print the same summary line as a
+ * plain build.
  * @return exit code (errors printed)
  */
-int cli_store_build_named(const char *name, const char *dir, const cli_dicom_args *da,
-                          const cli_build_params *bp, const char *out,
+int cli_store_build_named(const char *name, const char *store_opt,
+                          const tmesh_store_publish_opts *po, const char *dir,
+                          const cli_dicom_args *da, const cli_build_params *bp, const char *out,
                           const tmesh_mesh_write_opts *wo);
-
-#endif
 
 /* ---- exported files and targets (trace, verify) ---- */
 
@@ -136,3 +126,5 @@ int cli_store_publish_build(const char *name, const char *store_opt,
                             const tmesh_store_publish_opts *po, const char *dir,
                             const cli_dicom_args *da, const cli_build_params *bp,
                             tmesh_mesh **mesh_out, int *version_out);
+
+#endif

@@ -6,27 +6,14 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "cli_build.h"
 #include "tracemesh/mesh.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    OPT_OUT = 1,
-    OPT_LABEL,
-    OPT_METHOD,
-    OPT_ISO,
-    OPT_SIGMA,
-    OPT_SMOOTH,
-    OPT_SMOOTH_METHOD,
-    OPT_DECIMATE,
-    OPT_KEEP_LARGEST,
-    OPT_MIN_AREA,
-    OPT_RAS,
-    OPT_THREADS,
-    OPT_ALL_LABELS
-};
+enum { OPT_OUT = 1, OPT_LABEL, OPT_METHOD, OPT_ISO, OPT_SIGMA, OPT_RAS, OPT_THREADS, OPT_ALL_LABELS };
 
 static const cli_opt mesh_opts[] = {
     {OPT_OUT, "output", 'o', "FILE",
@@ -37,11 +24,7 @@ static const cli_opt mesh_opts[] = {
     {OPT_METHOD, "method", 'm', "mc|nets", "marching cubes (default) or SurfaceNets"},
     {OPT_ISO, "iso", 0, "V", "intensity volume: extract the surface value >= V instead"},
     {OPT_SIGMA, "sigma", 0, "MM", "Gaussian smoothing of the label mask, mm (default 0)"},
-    {OPT_SMOOTH, "smooth", 0, "N", "surface smoothing iterations, 0..1000 (default 0: off)"},
-    {OPT_SMOOTH_METHOD, "smooth-method", 0, "taubin|sinc", "surface smoothing filter"},
-    {OPT_DECIMATE, "decimate", 0, "R", "keep this fraction of triangles, (0, 1] (default 1)"},
-    {OPT_KEEP_LARGEST, "keep-largest", 0, NULL, "keep only the largest connected surface"},
-    {OPT_MIN_AREA, "min-area", 0, "MM2", "drop connected surfaces smaller than this, mm2"},
+    CLI_MESH_POST_OPTS,
     {OPT_RAS, "ras", 0, NULL, "write RAS coordinates (x and y negated) instead of LPS"},
     {OPT_THREADS, "threads", 'j', "N", "threads, 0 = one per core (default 0)"},
     {0, NULL, 0, NULL, NULL},
@@ -90,16 +73,18 @@ int cmd_mesh(int argc, char **argv)
     const char *in = NULL, *out = NULL, *val;
     tmesh_mesh_label_opts lo = TMESH_MESH_LABEL_OPTS_INIT;
     tmesh_mesh_iso_opts io = TMESH_MESH_ISO_OPTS_INIT;
-    tmesh_mesh_smooth_opts so = TMESH_MESH_SMOOTH_OPTS_INIT;
-    tmesh_mesh_decimate_opts dop = TMESH_MESH_DECIMATE_OPTS_INIT;
-    tmesh_mesh_components_opts co = TMESH_MESH_COMPONENTS_OPTS_INIT;
+    cli_build_params bp;
+    cli_build_params_init(&bp);
     tmesh_mesh_write_opts wo = TMESH_MESH_WRITE_OPTS_INIT;
-    int use_iso = 0, filter = 0, all_labels = 0;
-    unsigned smooth_it = 0;
-    double ratio = 1.0;
+    int use_iso = 0, all_labels = 0;
     unsigned long long u;
     int id;
     while ((id = cli_next(&p, &val)) != CLI_END) {
+        int r = cli_build_opt(&cmd_mesh_spec, &bp, id, val);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
         switch (id) {
         case CLI_HELP:
             cli_print_help(&cmd_mesh_spec, stdout);
@@ -135,40 +120,6 @@ int cmd_mesh(int argc, char **argv)
                 return cli_usage_error(&cmd_mesh_spec,
                                        "invalid value '%s' for --sigma: expected 0 to 50 mm", val);
             break;
-        case OPT_SMOOTH:
-            if (cli_parse_uint("--smooth", val, 1000, &u) != 0)
-                return CLI_EXIT_USAGE;
-            smooth_it = (unsigned)u;
-            break;
-        case OPT_SMOOTH_METHOD:
-            if (strcmp(val, "taubin") == 0)
-                so.method = TMESH_MESH_SMOOTH_TAUBIN;
-            else if (strcmp(val, "sinc") == 0)
-                so.method = TMESH_MESH_SMOOTH_SINC;
-            else
-                return cli_usage_error(
-                    &cmd_mesh_spec,
-                    "invalid value '%s' for --smooth-method: expected taubin or sinc", val);
-            break;
-        case OPT_DECIMATE:
-            if (cli_parse_double("--decimate", val, &ratio) != 0)
-                return CLI_EXIT_USAGE;
-            if (!(ratio > 0 && ratio <= 1))
-                return cli_usage_error(&cmd_mesh_spec,
-                                       "invalid value '%s' for --decimate: expected (0, 1]", val);
-            break;
-        case OPT_KEEP_LARGEST:
-            co.keep_largest = 1;
-            filter = 1;
-            break;
-        case OPT_MIN_AREA:
-            if (cli_parse_double("--min-area", val, &co.min_area) != 0)
-                return CLI_EXIT_USAGE;
-            if (co.min_area < 0)
-                return cli_usage_error(&cmd_mesh_spec,
-                                       "invalid value '%s' for --min-area: expected >= 0", val);
-            filter = 1;
-            break;
         case OPT_RAS:
             wo.space = TMESH_MESH_SPACE_RAS;
             break;
@@ -191,11 +142,8 @@ int cmd_mesh(int argc, char **argv)
         return cli_usage_error(&cmd_mesh_spec, "missing VOLUME");
     if (out == NULL)
         return cli_usage_error(&cmd_mesh_spec, "missing -o OUT");
-    if (tmesh_mesh_format_from_path(out) == TMESH_MESH_FORMAT_AUTO)
-        return cli_usage_error(&cmd_mesh_spec,
-                               "invalid value '%s' for -o: name must end in .stl .ply .obj .glb "
-                               ".gltf .3mf .dae or .fbx",
-                               out);
+    if (cli_build_check_output(&cmd_mesh_spec, out) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     if (all_labels && (use_iso || lo.label != 0))
         return cli_usage_error(&cmd_mesh_spec, "--all-labels excludes --label and --iso");
     if (all_labels && lo.method == TMESH_MESH_METHOD_NETS && lo.sigma != 0)
@@ -240,43 +188,12 @@ int cmd_mesh(int argc, char **argv)
             tmesh_error_set(&err, TMESH_E_DATA, "%s: every label is 0", in);
         goto fail;
     }
-    if (smooth_it > 0) {
-        so.iterations = smooth_it;
-        so.threads = lo.threads;
-        tmesh_mesh_smooth_report sr;
-        if (tmesh_mesh_smooth(m, &so, &sr, &err) != TMESH_OK)
-            goto fail;
-        cli_note("smoothing changed the volume by %.3f%% (largest move %.3f mm)",
-                 sr.volume_change_pct, sr.max_move);
-    }
-    if (ratio < 1.0) {
-        dop.ratio = ratio;
-        tmesh_mesh_decimate_report dr;
-        if (tmesh_mesh_decimate(m, &dop, &dr, &err) != TMESH_OK)
-            goto fail;
-        cli_note("decimated %zu -> %zu triangles (error %.4f mm)", dr.triangles_before,
-                 dr.triangles_after, dr.error_mm);
-    }
-    if (filter) {
-        size_t removed = 0;
-        if (tmesh_mesh_filter_components(m, &co, &removed, &err) != TMESH_OK)
-            goto fail;
-        cli_note("dropped %zu connected surfaces", removed);
-    }
+    if (cli_mesh_postprocess(m, &bp.post, lo.threads, NULL, NULL, &err) != TMESH_OK)
+        goto fail;
     tmesh_mesh_report r;
-    if (tmesh_mesh_check(&r, m, NULL, &err) != TMESH_OK)
-        goto fail;
-    if (!r.ok)
-        cli_warn("%s: mesh fails checks (watertight %s, manifold %s, outward %s); see "
-                 "'tracemesh check'",
-                 out, r.watertight ? "yes" : "no", r.manifold ? "yes" : "no",
-                 r.outward ? "yes" : "no");
-    if (tmesh_mesh_write(m, out, &wo, &err) != TMESH_OK)
-        goto fail;
-    printf("%s: %zu vertices, %zu triangles, %zu components, area %.1f mm2, volume %.3f ml, "
-           "%s\n",
-           out, r.n_vertices, r.n_triangles, r.n_components, r.area_mm2, r.volume_ml,
-           r.ok ? "closed" : "NOT CLEAN");
+    rc = cli_build_write(m, out, &wo, &r);
+    if (rc == CLI_EXIT_OK)
+        cli_build_summary(out, &r);
     goto done;
 fail:
     cli_progress_done();

@@ -16,22 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    OPT_FROM = 1,
-    OPT_DICOM,
-    OPT_PARENT,
-    OPT_NO_PARENT,
-    OPT_NOTE,
-    OPT_PRESET,
-    OPT_LOWER,
-    OPT_UPPER,
-    OPT_SIGMA,
-    OPT_SMOOTH,
-    OPT_DECIMATE,
-    OPT_KEEP_LARGEST,
-    OPT_MIN_AREA,
-    OPT_RECIPE
-};
+enum { OPT_FROM = 1, OPT_DICOM, OPT_PARENT, OPT_NO_PARENT, OPT_NOTE };
 
 static const cli_opt publish_opts[] = {
     {OPT_FROM, "from", 0, "FILE", "publish a mesh file (.stl .obj .ply ...), e.g. a hand edit"},
@@ -39,16 +24,8 @@ static const cli_opt publish_opts[] = {
     {OPT_PARENT, "parent", 0, "NAME@V", "version this one replaces (default: the latest)"},
     {OPT_NO_PARENT, "no-parent", 0, NULL, "record no parent"},
     {OPT_NOTE, "note", 0, "TEXT", "why this version exists"},
-    {OPT_PRESET, "preset", 'p', "NAME", "with --dicom: CT preset (default bone)"},
-    {OPT_LOWER, "lower", 0, "HU", "with --dicom: lower bound instead of a preset"},
-    {OPT_UPPER, "upper", 0, "HU", "with --dicom: upper bound (default: open)"},
-    {OPT_SIGMA, "sigma", 0, "MM", "with --dicom: mask smoothing for closed ranges (default 0.5)"},
-    {OPT_SMOOTH, "smooth", 0, "N", "with --dicom: Taubin smoothing iterations (default 0)"},
-    {OPT_DECIMATE, "decimate", 0, "R", "with --dicom: keep this fraction of triangles"},
-    {OPT_KEEP_LARGEST, "keep-largest", 0, NULL, "with --dicom: keep the largest surface only"},
-    {OPT_MIN_AREA, "min-area", 0, "MM2", "with --dicom: drop surfaces smaller than this"},
-    {OPT_RECIPE, "recipe", 0, "FILE",
-     "with --dicom: segment with a recipe file instead of a range"},
+    CLI_BUILD_RANGE_OPTS,
+    CLI_MESH_POST_OPTS,
     CLI_STORE_OPT,
     CLI_DICOM_OPTS,
     {0, NULL, 0, NULL, NULL},
@@ -59,6 +36,7 @@ const cli_cmd_spec cmd_publish_spec = {
     "Publish the next version of an asset from a mesh file or a DICOM series.",
     "Versions are numbered 1, 2, 3... and never change; a correction is a new version.\n"
     "Names use A-Z a-z 0-9 . _ - (at most 64, starting with a letter or digit, no '..').\n"
+    "The build options (--preset ... --min-area) and the series options apply to --dicom.\n"
     "With --dicom every intermediate (source manifest, volume, labels, meshes) is stored with\n"
     "its derivation, so 'tracemesh verify' can replay it from the DICOM files. With --from\n"
     "the file is stored byte for byte; when the version has a parent the derivation is a hand\n"
@@ -85,14 +63,16 @@ int cmd_publish(int argc, char **argv)
     cli_dicom_args da;
     cli_dicom_args_init(&da);
     da.load.progress = NULL;
-    const char *name = NULL, *from = NULL, *dicom = NULL, *store_opt = NULL, *preset = NULL, *val;
+    const char *name = NULL, *from = NULL, *dicom = NULL, *store_opt = NULL, *val;
     tmesh_store_publish_opts po = TMESH_STORE_PUBLISH_OPTS_INIT;
     char parent_ref[TMESH_STORE_NAME_MAX + 16];
-    cli_build_params bp = {NAN, NAN, 0.5, 0, 1.0, 0, 0, 0.0, NULL};
-    unsigned long long u;
+    cli_build_params bp;
+    cli_build_params_init(&bp);
     int id, build_opt = 0;
     while ((id = cli_next(&p, &val)) != CLI_END) {
         int r = cli_dicom_opt(&da, id, val);
+        if (r == 0)
+            r = cli_build_opt(&cmd_publish_spec, &bp, id, val);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0) {
@@ -123,60 +103,6 @@ int cmd_publish(int argc, char **argv)
         case OPT_NOTE:
             po.note = val;
             break;
-        case OPT_PRESET:
-            preset = val;
-            build_opt = 1;
-            break;
-        case OPT_RECIPE:
-            bp.recipe = val;
-            build_opt = 1;
-            break;
-        case OPT_LOWER:
-            if (cli_parse_double("--lower", val, &bp.lower) != 0)
-                return CLI_EXIT_USAGE;
-            build_opt = 1;
-            break;
-        case OPT_UPPER:
-            if (cli_parse_double("--upper", val, &bp.upper) != 0)
-                return CLI_EXIT_USAGE;
-            build_opt = 1;
-            break;
-        case OPT_SIGMA:
-            if (cli_parse_double("--sigma", val, &bp.sigma) != 0)
-                return CLI_EXIT_USAGE;
-            if (!(bp.sigma >= 0 && bp.sigma <= 50))
-                return cli_usage_error(&cmd_publish_spec,
-                                       "invalid value '%s' for --sigma: expected 0 to 50 mm", val);
-            build_opt = 1;
-            break;
-        case OPT_SMOOTH:
-            if (cli_parse_uint("--smooth", val, 1000, &u) != 0)
-                return CLI_EXIT_USAGE;
-            bp.smooth = (unsigned)u;
-            build_opt = 1;
-            break;
-        case OPT_DECIMATE:
-            if (cli_parse_double("--decimate", val, &bp.ratio) != 0)
-                return CLI_EXIT_USAGE;
-            if (!(bp.ratio > 0 && bp.ratio <= 1))
-                return cli_usage_error(&cmd_publish_spec,
-                                       "invalid value '%s' for --decimate: expected (0, 1]", val);
-            build_opt = 1;
-            break;
-        case OPT_KEEP_LARGEST:
-            bp.keep_largest = 1;
-            bp.filter = 1;
-            build_opt = 1;
-            break;
-        case OPT_MIN_AREA:
-            if (cli_parse_double("--min-area", val, &bp.min_area) != 0)
-                return CLI_EXIT_USAGE;
-            if (bp.min_area < 0)
-                return cli_usage_error(&cmd_publish_spec,
-                                       "invalid value '%s' for --min-area: expected >= 0", val);
-            bp.filter = 1;
-            build_opt = 1;
-            break;
         case CLI_POSITIONAL:
             if (name != NULL)
                 return cli_usage_error(&cmd_publish_spec, "unexpected argument '%s'", val);
@@ -203,25 +129,9 @@ int cmd_publish(int argc, char **argv)
             return cli_usage_error(&cmd_publish_spec, "invalid value for --parent: %s", err.msg);
     }
     if (dicom) {
-        if (preset != NULL && (!isnan(bp.lower) || !isnan(bp.upper)))
-            return cli_usage_error(&cmd_publish_spec, "--preset excludes --lower and --upper");
-        if (isnan(bp.lower) && !isnan(bp.upper))
-            return cli_usage_error(&cmd_publish_spec, "--upper needs --lower");
-        if (!isnan(bp.upper) && bp.upper < bp.lower)
-            return cli_usage_error(&cmd_publish_spec, "--upper %g is below --lower %g", bp.upper,
-                                   bp.lower);
-        if (bp.recipe != NULL && (preset != NULL || !isnan(bp.lower)))
-            return cli_usage_error(&cmd_publish_spec,
-                                   "--recipe excludes --preset, --lower and --upper");
-        if (isnan(bp.lower) && bp.recipe == NULL) {
-            const tmesh_seg_preset *ps = NULL;
-            if (tmesh_seg_preset_find(&ps, preset ? preset : "bone", &err) != TMESH_OK) {
-                cli_error("%s", err.msg);
-                return CLI_EXIT_USAGE;
-            }
-            bp.lower = ps->lower;
-            bp.upper = ps->upper >= 32767 ? NAN : ps->upper;
-        }
+        int rc = cli_build_params_resolve(&cmd_publish_spec, &bp);
+        if (rc != CLI_EXIT_OK)
+            return rc;
     }
     if (dicom)
         return cli_store_publish_build(name, store_opt, &po, dicom, &da, &bp, NULL, NULL);
