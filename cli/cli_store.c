@@ -220,6 +220,57 @@ static tmesh_status num(double *out, const char *params, const char *key, tmesh_
     return tmesh_store_param_number(out, params, key, err);
 }
 
+tmesh_status cli_store_put_segment(tmesh_store *s, const tmesh_volume *labels, const char *h_vol,
+                                   const char *record, char h_lab[65], tmesh_error *err)
+{
+    char dh[65], *pj = json_string_param("recipe", record);
+    if (pj == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory");
+    tmesh_store_input in_img = {"image", h_vol};
+    tmesh_status st = tmesh_store_put_volume(s, TMESH_STORE_LABELS, labels, h_lab, err);
+    if (st == TMESH_OK)
+        st = tmesh_store_derive(s, dh, "segment", pj, &in_img, 1, h_lab, err);
+    free(pj);
+    return st;
+}
+
+int cli_store_load(tmesh_store *s, const char *dir, const cli_dicom_args *da,
+                   tmesh_volume **vol_out, char h_vol[65])
+{
+    tmesh_dicom_index *idx = NULL;
+    tmesh_dicom_manifest *man = NULL;
+    tmesh_volume *vol = NULL;
+    tmesh_error err = TMESH_ERROR_INIT;
+    char h_man[65], dh[65], params[1024], uid[160];
+    *vol_out = NULL;
+    int rc = cli_dicom_load(dir, da, &idx, &vol, &man);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    const tmesh_dicom_series_info *si = tmesh_dicom_index_series(idx, (size_t)(da->series - 1));
+    char absdir[PATH_MAX];
+    if (realpath(dir, absdir) == NULL)
+        snprintf(absdir, sizeof absdir, "%s", dir);
+    json_str(uid, sizeof uid, si->series_uid);
+    snprintf(params, sizeof params,
+             "{\"assume_axial\":%d,\"resample\":%d,\"resample_mm\":%.17g,\"series_uid\":%s,"
+             "\"stack\":%d,\"tilt\":\"%s\"}",
+             da->load.assume == TMESH_DICOM_ASSUME_AXIAL, da->load.resample, da->load.resample_mm,
+             uid, si->stack, da->load.tilt == TMESH_DICOM_TILT_RESAMPLE ? "resample" : "keep");
+    tmesh_store_input in_man = {"manifest", h_man};
+    if (tmesh_store_put(s, TMESH_STORE_MANIFEST, man->json, strlen(man->json), h_man, &err) ||
+        tmesh_store_set_source_dir(s, h_man, absdir, &err) ||
+        tmesh_store_put_volume(s, TMESH_STORE_VOLUME, vol, h_vol, &err) ||
+        tmesh_store_derive(s, dh, "dicom-load", params, &in_man, 1, h_vol, &err)) {
+        rc = cli_fail(&err);
+        tmesh_volume_free(vol);
+    } else {
+        *vol_out = vol;
+    }
+    tmesh_dicom_manifest_free(man);
+    tmesh_dicom_index_free(idx);
+    return rc;
+}
+
 /* Store `m` and record that `op` made it from `in_hash`; nothing without a store. */
 static tmesh_status store_mesh_step(tmesh_store *s, const tmesh_mesh *m, const char *op,
                                     const char *params, const char *role, const char *in_hash,
@@ -256,15 +307,28 @@ static tmesh_status post_step(const tmesh_mesh *m, const char *op, const char *p
     return st;
 }
 
+int cli_store_publish_mesh(tmesh_store *s, const char *name, const tmesh_store_publish_opts *po,
+                           tmesh_mesh *m, const char *op, const char *params, const char *h_lab,
+                           const cli_mesh_post *mp, unsigned threads, int *version_out)
+{
+    tmesh_error err = TMESH_ERROR_INIT;
+    post_chain chain = {s, ""};
+    if (store_mesh_step(s, m, op, params, "labels", h_lab, chain.cur, &err) != TMESH_OK ||
+        cli_mesh_postprocess(m, mp, threads, post_step, &chain, &err) != TMESH_OK ||
+        tmesh_store_publish(version_out, s, name, chain.cur, po, &err) != TMESH_OK)
+        return cli_fail(&err);
+    printf("%s@%d %s\n", name, *version_out, chain.cur);
+    return CLI_EXIT_OK;
+}
+
 int cli_store_build(tmesh_store *s, const char *dir, const cli_dicom_args *da,
                     const cli_build_params *bp, char mesh_hash[65], tmesh_mesh **mesh_out)
 {
     tmesh_dicom_index *idx = NULL;
     tmesh_volume *vol = NULL, *mask = NULL;
-    tmesh_dicom_manifest *man = NULL;
     tmesh_mesh *m = NULL;
     tmesh_error err = TMESH_ERROR_INIT;
-    char h_man[65] = "", h_vol[65] = "", h_lab[65] = "", dh[65], params[1024], uid[160];
+    char h_vol[65] = "", h_lab[65] = "", dh[65], params[1024];
     post_chain chain = {s, ""};
     tmesh_seg_recipe *rec = NULL;
     if (mesh_out)
@@ -275,50 +339,23 @@ int cli_store_build(tmesh_store *s, const char *dir, const cli_dicom_args *da,
         tmesh_seg_recipe_free(rec);
         return cli_fail(&err);
     }
-    int rc = cli_dicom_load(dir, da, &idx, &vol, s ? &man : NULL);
+    int rc = s ? cli_store_load(s, dir, da, &vol, h_vol) : cli_dicom_load(dir, da, &idx, &vol, NULL);
     if (rc != CLI_EXIT_OK) {
         tmesh_seg_recipe_free(rec);
         return rc;
-    }
-    const tmesh_dicom_series_info *si = tmesh_dicom_index_series(idx, (size_t)(da->series - 1));
-    if (s != NULL) {
-        if (tmesh_store_put(s, TMESH_STORE_MANIFEST, man->json, strlen(man->json), h_man, &err))
-            goto fail;
-        char absdir[PATH_MAX];
-        if (realpath(dir, absdir) == NULL)
-            snprintf(absdir, sizeof absdir, "%s", dir);
-        if (tmesh_store_set_source_dir(s, h_man, absdir, &err) ||
-            tmesh_store_put_volume(s, TMESH_STORE_VOLUME, vol, h_vol, &err))
-            goto fail;
-        json_str(uid, sizeof uid, si->series_uid);
-        snprintf(params, sizeof params,
-                 "{\"assume_axial\":%d,\"resample\":%d,\"resample_mm\":%.17g,\"series_uid\":%s,"
-                 "\"stack\":%d,\"tilt\":\"%s\"}",
-                 da->load.assume == TMESH_DICOM_ASSUME_AXIAL, da->load.resample,
-                 da->load.resample_mm, uid, si->stack,
-                 da->load.tilt == TMESH_DICOM_TILT_RESAMPLE ? "resample" : "keep");
-        tmesh_store_input in_man = {"manifest", h_man};
-        if (tmesh_store_derive(s, dh, "dicom-load", params, &in_man, 1, h_vol, &err))
-            goto fail;
     }
     if (bp->recipe != NULL) {
         /* A recipe: its canonical record is the parameter (kept as a string, byte for byte,
          * because tmesh_seg_recipe_parse_canonical replays only the exact record). */
         tmesh_seg_run_opts ro = TMESH_SEG_RUN_OPTS_INIT;
-        char *canon = NULL, *pj = NULL;
+        char *canon = NULL;
         ro.threads = da->load.threads;
         tmesh_status st = tmesh_seg_recipe_canonical(&canon, rec, &err);
         if (st == TMESH_OK)
             st = tmesh_seg_recipe_run(&mask, NULL, vol, rec, &ro, &err);
-        if (st == TMESH_OK && (pj = json_string_param("recipe", canon)) == NULL)
-            st = tmesh_error_set(&err, TMESH_E_NOMEM, "out of memory");
-        if (st == TMESH_OK && s != NULL &&
-            (st = tmesh_store_put_volume(s, TMESH_STORE_LABELS, mask, h_lab, &err)) == TMESH_OK) {
-            tmesh_store_input in_img = {"image", h_vol};
-            st = tmesh_store_derive(s, dh, "segment", pj, &in_img, 1, h_lab, &err);
-        }
+        if (st == TMESH_OK && s != NULL)
+            st = cli_store_put_segment(s, mask, h_vol, canon, h_lab, &err);
         free(canon);
-        free(pj);
         if (st != TMESH_OK)
             goto fail;
         tmesh_mesh_label_opts lo = TMESH_MESH_LABEL_OPTS_INIT;
@@ -400,7 +437,6 @@ done:
     tmesh_mesh_free(m);
     tmesh_volume_free(mask);
     tmesh_volume_free(vol);
-    tmesh_dicom_manifest_free(man);
     tmesh_dicom_index_free(idx);
     return rc;
 }
@@ -675,7 +711,8 @@ cli_replay_result cli_store_replay(tmesh_store *s, const tmesh_store_derivation 
         free(canon);
         return r;
     }
-    if (strcmp(op, "mesh-labels") == 0) {
+    if (strcmp(op, "mesh-labels") == 0 || strcmp(op, "mesh-all-labels") == 0) {
+        int all = strcmp(op, "mesh-all-labels") == 0;
         const char *h_lab = input_of(d, "labels");
         tmesh_volume *lab = NULL;
         tmesh_mesh *m = NULL;
@@ -688,15 +725,18 @@ cli_replay_result cli_store_replay(tmesh_store *s, const tmesh_store_derivation 
             return fail_err(&err, why, cap);
         }
         tmesh_mesh_label_opts lo = TMESH_MESH_LABEL_OPTS_INIT;
-        if (num(&label, d->params, "label", &err) || num(&sigma, d->params, "sigma", &err) ||
+        label = 0;
+        if ((!all && num(&label, d->params, "label", &err)) ||
+            num(&sigma, d->params, "sigma", &err) ||
             tmesh_store_param_string(meth, sizeof meth, d->params, "method", &err)) {
             r = fail_err(&err, why, cap);
         } else {
             lo.label = (unsigned)label;
             lo.sigma = sigma;
             lo.method = strcmp(meth, "nets") == 0 ? TMESH_MESH_METHOD_NETS : TMESH_MESH_METHOD_MC;
-            if (tmesh_mesh_from_labels(&m, lab, &lo, &err) != TMESH_OK ||
-                hash_mesh(m, h, &err) != TMESH_OK)
+            tmesh_status st = all ? tmesh_mesh_from_labels_all(&m, lab, &lo, &err)
+                                  : tmesh_mesh_from_labels(&m, lab, &lo, &err);
+            if (st != TMESH_OK || hash_mesh(m, h, &err) != TMESH_OK)
                 r = fail_err(&err, why, cap);
             else
                 r = compare(h, d->output, "mesh", why, cap);
@@ -849,6 +889,26 @@ int cli_store_publish_build(const char *name, const char *store_opt,
     return rc;
 }
 
+tmesh_status cli_store_record_file(tmesh_store *s, const tmesh_store_version *v, const char *path,
+                                   tmesh_error *err)
+{
+    tmesh_store_export ex;
+    memset(&ex, 0, sizeof ex);
+    snprintf(ex.asset, sizeof ex.asset, "%s", v->asset);
+    ex.version = v->version;
+    snprintf(ex.mesh, sizeof ex.mesh, "%s", v->mesh);
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    const char *dot = n > 7 && strcmp(base + n - 7, ".nii.gz") == 0 ? base + n - 7
+                                                                    : strrchr(base, '.');
+    snprintf(ex.format, sizeof ex.format, "%s", dot ? dot + 1 : "");
+    tmesh_status st = cli_store_hash_file(path, ex.file_sha256, err);
+    if (st == TMESH_OK)
+        st = tmesh_store_export_add(s, &ex, err);
+    return st;
+}
+
 int cli_store_build_named(const char *name, const char *store_opt,
                           const tmesh_store_publish_opts *po, const char *dir,
                           const cli_dicom_args *da, const cli_build_params *bp, const char *out,
@@ -862,7 +922,6 @@ int cli_store_build_named(const char *name, const char *store_opt,
         return rc;
     tmesh_store *s = NULL;
     tmesh_store_version v;
-    tmesh_store_export ex;
     tmesh_mesh_report r;
     if ((rc = cli_store_open(store_opt, &s)) != CLI_EXIT_OK)
         goto done;
@@ -874,14 +933,7 @@ int cli_store_build_named(const char *name, const char *store_opt,
      * the written file is recorded as an export of the new version, so trace finds it. */
     if ((rc = cli_build_write(m, out, wo, &r)) != CLI_EXIT_OK)
         goto done;
-    memset(&ex, 0, sizeof ex);
-    snprintf(ex.asset, sizeof ex.asset, "%s", v.asset);
-    ex.version = v.version;
-    snprintf(ex.mesh, sizeof ex.mesh, "%s", v.mesh);
-    const char *dot = strrchr(out, '.');
-    snprintf(ex.format, sizeof ex.format, "%s", dot ? dot + 1 : "");
-    if (cli_store_hash_file(out, ex.file_sha256, &err) != TMESH_OK ||
-        tmesh_store_export_add(s, &ex, &err) != TMESH_OK) {
+    if (cli_store_record_file(s, &v, out, &err) != TMESH_OK) {
         rc = cli_fail(&err);
         goto done;
     }

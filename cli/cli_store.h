@@ -33,6 +33,39 @@ int cli_store_exists(const char *store_opt);
 
 
 /**
+ * Load a series and store its source manifest (with the folder it came from) and volume, with
+ * the dicom-load derivation between them (rows pending until publish or commit).
+ * @param[out] vol_out the volume (caller owns)
+ * @return exit code (errors printed)
+ */
+int cli_store_load(tmesh_store *s, const char *dir, const cli_dicom_args *da,
+                   tmesh_volume **vol_out, char h_vol[65]);
+
+/**
+ * Store a label volume made by a segmentation recipe (its canonical record) from the volume
+ * `h_vol`, with the "segment" derivation that replays it.
+ */
+tmesh_status cli_store_put_segment(tmesh_store *s, const tmesh_volume *labels, const char *h_vol,
+                                   const char *record, char h_lab[65], tmesh_error *err);
+
+/**
+ * Record `path`, just written from version `v`, as an export of it (so that 'tracemesh trace'
+ * finds the file by its SHA-256). @return TMESH_OK or the error
+ */
+tmesh_status cli_store_record_file(tmesh_store *s, const tmesh_store_version *v, const char *path,
+                                   tmesh_error *err);
+
+/**
+ * 'tracemesh mesh --name': store `m`, made by `op` with `params` from the label volume
+ * `h_lab`, post-process it as `mp` asks (each step stored), publish the result as the next
+ * version of `name` and print "NAME@VERSION MESH_SHA256". `m` is post-processed in place.
+ * @return exit code (errors printed)
+ */
+int cli_store_publish_mesh(tmesh_store *s, const char *name, const tmesh_store_publish_opts *po,
+                           tmesh_mesh *m, const char *op, const char *params, const char *h_lab,
+                           const cli_mesh_post *mp, unsigned threads, int *version_out);
+
+/**
  * Load a series and run the build pipeline. With a store (`s` not NULL) the manifest, volume,
  * labels and each mesh are stored with their derivations (rows stay pending until publish or
  * commit); without one ('tracemesh build' without --name) nothing is stored.

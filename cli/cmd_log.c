@@ -40,6 +40,14 @@ static const char *operation_of(tmesh_store *s, const char *deriv, char *buf, si
     return buf[0] ? buf : "-";
 }
 
+/* "mesh", or "labels" for a label asset's version. */
+static const char *kind_word(tmesh_store *s, const char *hash)
+{
+    tmesh_store_kind k = TMESH_STORE_MESH;
+    tmesh_store_object_kind(&k, s, hash, NULL);
+    return k == TMESH_STORE_LABELS ? "labels" : "mesh";
+}
+
 int cmd_log(int argc, char **argv)
 {
     cli_parser p;
@@ -95,9 +103,9 @@ int cmd_log(int argc, char **argv)
                 printf(",\"latest\":%d,\"mesh\":\"%s\",\"review\":\"%s\"}", v.version, v.mesh,
                        review_word(v.review_state));
             } else {
-                printf("%-24s %d version%s, latest %s@%d mesh %.12s %s\n", v.asset, v.version,
-                       v.version == 1 ? "" : "s", v.asset, v.version, v.mesh,
-                       review_word(v.review_state));
+                printf("%-24s %d version%s, latest %s@%d %s %.12s %s\n", v.asset, v.version,
+                       v.version == 1 ? "" : "s", v.asset, v.version, kind_word(s, v.mesh),
+                       v.mesh, review_word(v.review_state));
             }
         }
         if (json)
@@ -142,7 +150,8 @@ int cmd_log(int argc, char **argv)
     } else {
         for (size_t i = n; i-- > 0;) {
             const tmesh_store_version *v = &vs[i];
-            printf("%s@%d  mesh %.12s  %s  %s%s%s\n", v->asset, v->version, v->mesh,
+            printf("%s@%d  %s %.12s  %s  %s%s%s\n", v->asset, v->version,
+                   kind_word(s, v->mesh), v->mesh,
                    operation_of(s, v->derivation, op, sizeof op), v->created_at,
                    v->created_by[0] ? " by " : "", v->created_by);
             if (v->parent_version > 0)

@@ -7,13 +7,25 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "cli_build.h"
+#include "cli_store.h"
 #include "tracemesh/mesh.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_OUT = 1, OPT_LABEL, OPT_METHOD, OPT_ISO, OPT_SIGMA, OPT_RAS, OPT_THREADS, OPT_ALL_LABELS };
+enum {
+    OPT_OUT = 1,
+    OPT_LABEL,
+    OPT_METHOD,
+    OPT_ISO,
+    OPT_SIGMA,
+    OPT_RAS,
+    OPT_THREADS,
+    OPT_ALL_LABELS,
+    OPT_NAME,
+    OPT_NOTE
+};
 
 static const cli_opt mesh_opts[] = {
     {OPT_OUT, "output", 'o', "FILE",
@@ -27,11 +39,16 @@ static const cli_opt mesh_opts[] = {
     CLI_MESH_POST_OPTS,
     {OPT_RAS, "ras", 0, NULL, "write RAS coordinates (x and y negated) instead of LPS"},
     {OPT_THREADS, "threads", 'j', "N", "threads, 0 = one per core (default 0)"},
+    {OPT_NAME, "name", 'n', "ASSET",
+     "store every step and publish the mesh as the next version of ASSET"},
+    {OPT_NOTE, "note", 0, "TEXT", "with --name: why this version exists"},
+    CLI_STORE_OPT,
     {0, NULL, 0, NULL, NULL},
 };
 
 const cli_cmd_spec cmd_mesh_spec = {
-    "mesh", "VOLUME.nii[.gz] [--label N] [--method mc|nets] [--iso V] -o OUT.stl",
+    "mesh",
+    "VOLUME.nii[.gz]|LABELS@V [--label N] [--method mc|nets] [--iso V] [--name ASSET] -o OUT.stl",
     "Turn a label (or intensity) volume into a closed surface mesh.",
     "Coordinates are patient millimetres, LPS unless --ras; the file records units and frame.\n"
     "The surface is closed where a label touches the volume border, and triangles face\n"
@@ -39,7 +56,11 @@ const cli_cmd_spec cmd_mesh_spec = {
     "--threads. Steps run in this order: extract, smooth, decimate, filter pieces, check.\n"
     "A warning is printed when the result is not watertight, manifold and outward.\n"
     "--all-labels with --method nets meshes all labels together, so touching labels share\n"
-    "their boundary exactly; with mc each label is meshed alone (--sigma allowed).",
+    "their boundary exactly; with mc each label is meshed alone (--sigma allowed).\n"
+    "LABELS@V meshes a label asset of the store ('tracemesh segment --name'). With --name ASSET\n"
+    "the labels must come from the store (LABELS@V, or a NIfTI file that 'segment --name'\n"
+    "wrote, found by its SHA-256) so that the chain reaches the DICOM files: the mesh and each\n"
+    "post-processing step are stored with their derivations and published as ASSET@N.",
     mesh_opts};
 
 /* Labels stored as i16 or f32 (NIfTI scaling) are accepted when every value is a whole number
@@ -66,6 +87,51 @@ static tmesh_status to_labels(tmesh_volume **out, const tmesh_volume *v, tmesh_e
     return TMESH_OK;
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a > b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The label volume of a label asset: `in` is LABELS[@V], or a NIfTI file recorded as written
+ * from one ('segment --name'), found by its SHA-256. */
+static tmesh_status stored_labels(tmesh_store *s, const char *in, tmesh_volume **out,
+                                  char h_lab[65], tmesh_error *err)
+{
+    tmesh_store_version v;
+    tmesh_status st;
+    if (ends_with(in, ".nii") || ends_with(in, ".nii.gz")) {
+        char fh[65];
+        tmesh_store_export ex;
+        if ((st = cli_store_hash_file(in, fh, err)) != TMESH_OK)
+            return st;
+        if (tmesh_store_export_find(&ex, s, fh, NULL) != TMESH_OK)
+            return tmesh_error_set(err, TMESH_E_ARG,
+                                   "%s: not a label volume of the store (no 'segment --name' "
+                                   "wrote these bytes); give LABELS@V, or build from DICOM "
+                                   "with 'tracemesh build --name'",
+                                   in);
+        st = tmesh_store_version_get(&v, s, ex.asset, ex.version, err);
+    } else {
+        char an[TMESH_STORE_NAME_MAX + 1];
+        int ver = 0;
+        if (tmesh_store_ref_parse(in, an, &ver, NULL) != TMESH_OK)
+            return tmesh_error_set(err, TMESH_E_ARG,
+                                   "%s: neither a .nii/.nii.gz file nor a label asset NAME[@V]",
+                                   in);
+        st = tmesh_store_version_get(&v, s, an, ver, err);
+    }
+    if (st != TMESH_OK)
+        return st;
+    tmesh_store_kind k = 0;
+    tmesh_store_object_kind(&k, s, v.mesh, NULL);
+    if (k != TMESH_STORE_LABELS)
+        return tmesh_error_set(err, TMESH_E_ARG, "%s@%d is a mesh asset, not a label volume",
+                               v.asset, v.version);
+    memcpy(h_lab, v.mesh, 65);
+    return tmesh_store_get_volume(out, s, v.mesh, err);
+}
+
 int cmd_mesh(int argc, char **argv)
 {
     cli_parser p;
@@ -77,6 +143,8 @@ int cmd_mesh(int argc, char **argv)
     cli_build_params_init(&bp);
     tmesh_mesh_write_opts wo = TMESH_MESH_WRITE_OPTS_INIT;
     int use_iso = 0, all_labels = 0;
+    const char *name = NULL, *store_opt = NULL;
+    tmesh_store_publish_opts po = TMESH_STORE_PUBLISH_OPTS_INIT;
     unsigned long long u;
     int id;
     while ((id = cli_next(&p, &val)) != CLI_END) {
@@ -126,6 +194,15 @@ int cmd_mesh(int argc, char **argv)
         case OPT_ALL_LABELS:
             all_labels = 1;
             break;
+        case OPT_NAME:
+            name = val;
+            break;
+        case OPT_NOTE:
+            po.note = val;
+            break;
+        case CLI_OPT_STORE:
+            store_opt = val;
+            break;
         case OPT_THREADS:
             if (cli_parse_uint("--threads", val, 256, &u) != 0)
                 return CLI_EXIT_USAGE;
@@ -153,14 +230,34 @@ int cmd_mesh(int argc, char **argv)
         return cli_usage_error(&cmd_mesh_spec,
                                "--iso extracts intensities: --label, --sigma and --method nets "
                                "apply to label volumes only");
+    int from_store = !ends_with(in, ".nii") && !ends_with(in, ".nii.gz");
+    if (name == NULL && (po.note != NULL || (store_opt != NULL && !from_store)))
+        return cli_usage_error(&cmd_mesh_spec, "--note and --store need --name");
+    if (name != NULL) {
+        tmesh_error nerr = TMESH_ERROR_INIT;
+        if (tmesh_store_name_check(name, &nerr) != TMESH_OK)
+            return cli_usage_error(&cmd_mesh_spec, "invalid value for --name: %s", nerr.msg);
+        if (use_iso)
+            return cli_usage_error(&cmd_mesh_spec,
+                                   "--iso meshes intensities; --name needs stored labels");
+    }
 
     tmesh_error err = TMESH_ERROR_INIT;
     tmesh_volume *vol = NULL, *lab = NULL;
     tmesh_mesh *m = NULL;
     int rc = CLI_EXIT_OK;
     lo.progress = io.progress = cli_progress;
-    if (tmesh_volume_read_nifti(&vol, in, &err) != TMESH_OK)
+    tmesh_store *store = NULL;
+    char h_lab[65] = "";
+    if (name != NULL || from_store) {
+        rc = cli_store_open(store_opt, &store);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        if (stored_labels(store, in, &vol, h_lab, &err) != TMESH_OK)
+            goto fail;
+    } else if (tmesh_volume_read_nifti(&vol, in, &err) != TMESH_OK) {
         goto fail;
+    }
     if (use_iso) {
         if (tmesh_mesh_isosurface(&m, vol, &io, &err) != TMESH_OK)
             goto fail;
@@ -188,10 +285,32 @@ int cmd_mesh(int argc, char **argv)
             tmesh_error_set(&err, TMESH_E_DATA, "%s: every label is 0", in);
         goto fail;
     }
-    if (cli_mesh_postprocess(m, &bp.post, lo.threads, NULL, NULL, &err) != TMESH_OK)
-        goto fail;
     tmesh_mesh_report r;
-    rc = cli_build_write(m, out, &wo, &r);
+    if (name != NULL) {
+        /* The recorded parameters replay the extraction exactly (threads do not matter). */
+        char params[256];
+        const char *meth = lo.method == TMESH_MESH_METHOD_NETS ? "nets" : "mc";
+        if (all_labels)
+            snprintf(params, sizeof params, "{\"method\":\"%s\",\"sigma\":%.17g}", meth,
+                     lo.sigma);
+        else
+            snprintf(params, sizeof params, "{\"label\":%u,\"method\":\"%s\",\"sigma\":%.17g}",
+                     lo.label, meth, lo.sigma);
+        int version = 0;
+        tmesh_store_version v;
+        rc = cli_store_publish_mesh(store, name, &po, m, all_labels ? "mesh-all-labels" : "mesh-labels",
+                                    params, h_lab, &bp.post, lo.threads, &version);
+        if (rc == CLI_EXIT_OK)
+            rc = cli_build_write(m, out, &wo, &r);
+        if (rc == CLI_EXIT_OK &&
+            (tmesh_store_version_get(&v, store, name, version, &err) != TMESH_OK ||
+             cli_store_record_file(store, &v, out, &err) != TMESH_OK))
+            goto fail;
+    } else {
+        if (cli_mesh_postprocess(m, &bp.post, lo.threads, NULL, NULL, &err) != TMESH_OK)
+            goto fail;
+        rc = cli_build_write(m, out, &wo, &r);
+    }
     if (rc == CLI_EXIT_OK)
         cli_build_summary(out, &r);
     goto done;
@@ -202,5 +321,6 @@ done:
     tmesh_mesh_free(m);
     tmesh_volume_free(lab);
     tmesh_volume_free(vol);
+    tmesh_store_close(store);
     return rc;
 }

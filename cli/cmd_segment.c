@@ -7,13 +7,14 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "cli_store.h"
 
 #include "tracemesh/segment.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_OUT = 1, OPT_RECIPE, OPT_REPLAY, OPT_LABELS, OPT_OPERATION = 1000 };
+enum { OPT_OUT = 1, OPT_RECIPE, OPT_REPLAY, OPT_LABELS, OPT_NAME, OPT_NOTE, OPT_OPERATION = 1000 };
 
 /* Operation rows are listed for --help only; operations are parsed by tmesh_seg_recipe_*. */
 static const cli_opt segment_opts[] = {
@@ -21,6 +22,10 @@ static const cli_opt segment_opts[] = {
     {OPT_RECIPE, "recipe", 0, "FILE", "operations from a recipe file, one per line, in place"},
     {OPT_REPLAY, "replay", 0, "FILE", "run a recorded recipe (the JSON 'recipe:' line) alone"},
     {OPT_LABELS, "labels", 0, "FILE", "also write the label names and colours (Slicer .txt)"},
+    {OPT_NAME, "name", 'n', "ASSET",
+     "store every step and publish the labels as the next version of ASSET"},
+    {OPT_NOTE, "note", 0, "TEXT", "with --name: why this version exists"},
+    CLI_STORE_OPT,
     CLI_DICOM_OPTS,
     {OPT_OPERATION, "gaussian", 0, "SIGMA_MM", "op: smooth the intensities (Gaussian, mm)"},
     {OPT_OPERATION, "median", 0, "R", "op: median of the (2R+1)^3 cube, R = 1..5 voxels"},
@@ -62,7 +67,11 @@ const cli_cmd_spec cmd_segment_spec = {
     "rounded to 6 decimals; points are X,Y,Z in patient LPS mm. The output keeps the source\n"
     "geometry exactly. stdout: the canonical recipe record (JSON, one line), then per label its\n"
     "voxel count and volume. Example:\n"
-    "  tracemesh segment ct/ --preset bone --keep-largest --close 1.5 --fill-holes -o bone.nii.gz",
+    "  tracemesh segment ct/ --preset bone --keep-largest --close 1.5 --fill-holes -o bone.nii.gz\n"
+    "With --name ASSET (DICOM input only) the source manifest, volume and label volume are stored\n"
+    "with their derivations and the label volume is published as ASSET@N (printed first, with\n"
+    "its hash); the NIfTI written is recorded, so 'tracemesh mesh OUT.nii.gz --name MESH' (or\n"
+    "'tracemesh mesh ASSET@N --name MESH') continues the chain down to the DICOM files.",
     segment_opts};
 
 static int ends_with(const char *s, const char *suffix)
@@ -132,11 +141,32 @@ static int write_label_table(const char *path, const tmesh_seg_labels *t)
     return rc;
 }
 
+/* --name: store the label volume with its derivation, publish it as the next version of
+ * `name`, record the written file as its export and print "NAME@N HASH". */
+static int publish_labels(tmesh_store *s, const char *name, const tmesh_store_publish_opts *po,
+                          const tmesh_volume *labels, const char *h_vol, const char *record,
+                          const char *out)
+{
+    tmesh_error err = TMESH_ERROR_INIT;
+    char h_lab[65];
+    int version = 0;
+    tmesh_store_version v;
+    if (cli_store_put_segment(s, labels, h_vol, record, h_lab, &err) != TMESH_OK ||
+        tmesh_store_publish(&version, s, name, h_lab, po, &err) != TMESH_OK ||
+        tmesh_store_version_get(&v, s, name, version, &err) != TMESH_OK ||
+        cli_store_record_file(s, &v, out, &err) != TMESH_OK)
+        return cli_fail(&err);
+    printf("%s@%d %s\n", name, version, h_lab);
+    return CLI_EXIT_OK;
+}
+
 int cmd_segment(int argc, char **argv)
 {
     cli_dicom_args da;
     cli_dicom_args_init(&da);
     const char *input = NULL, *out = NULL, *labels_path = NULL, *replay = NULL;
+    const char *name = NULL, *store_opt = NULL;
+    tmesh_store_publish_opts po = TMESH_STORE_PUBLISH_OPTS_INIT;
     int series_given = 0;
     tmesh_error err = TMESH_ERROR_INIT;
     tmesh_seg_recipe *recipe = NULL;
@@ -193,6 +223,15 @@ int cmd_segment(int argc, char **argv)
         case OPT_REPLAY:
             replay = val;
             break;
+        case OPT_NAME:
+            name = val;
+            break;
+        case OPT_NOTE:
+            po.note = val;
+            break;
+        case CLI_OPT_STORE:
+            store_opt = val;
+            break;
         case OPT_RECIPE:
             if (flush_tokens(recipe, tok, &ntok, &err) != TMESH_OK ||
                 tmesh_seg_recipe_load(recipe, val, &err) != TMESH_OK)
@@ -240,6 +279,13 @@ int cmd_segment(int argc, char **argv)
     else if (tmesh_seg_recipe_count(recipe) == 0)
         rc = cli_usage_error(&cmd_segment_spec,
                              "no operation given (for example --preset bone, or --recipe FILE)");
+    else if (name == NULL && (po.note != NULL || store_opt != NULL))
+        rc = cli_usage_error(&cmd_segment_spec, "--note and --store need --name");
+    else if (name != NULL && tmesh_store_name_check(name, &err) != TMESH_OK)
+        rc = cli_usage_error(&cmd_segment_spec, "invalid value for --name: %s", err.msg);
+    else if (name != NULL && (ends_with(input, ".nii") || ends_with(input, ".nii.gz")))
+        rc = cli_usage_error(&cmd_segment_spec,
+                             "--name needs a DICOM series: a NIfTI volume has no traceable source");
     if (rc != CLI_EXIT_OK) {
         tmesh_seg_recipe_free(recipe);
         return rc;
@@ -247,7 +293,14 @@ int cmd_segment(int argc, char **argv)
 
     tmesh_volume *image = NULL;
     tmesh_dicom_index *idx = NULL;
-    if (ends_with(input, ".nii") || ends_with(input, ".nii.gz")) {
+    tmesh_store *store = NULL;
+    char h_vol[65] = "";
+    if (name != NULL) {
+        /* Into the store: the source manifest and volume are stored as they load. */
+        rc = cli_store_open(store_opt, &store);
+        if (rc == CLI_EXIT_OK)
+            rc = cli_store_load(store, input, &da, &image, h_vol);
+    } else if (ends_with(input, ".nii") || ends_with(input, ".nii.gz")) {
         if (series_given)
             rc = cli_usage_error(&cmd_segment_spec, "--series applies to DICOM input, not %s",
                                  input);
@@ -259,6 +312,7 @@ int cmd_segment(int argc, char **argv)
     }
     tmesh_dicom_index_free(idx);
     if (rc != CLI_EXIT_OK) {
+        tmesh_store_close(store);
         tmesh_seg_recipe_free(recipe);
         return rc;
     }
@@ -281,6 +335,8 @@ int cmd_segment(int argc, char **argv)
         cli_progress_done();
         if (labels_path != NULL)
             rc = write_label_table(labels_path, &table);
+        if (rc == CLI_EXIT_OK && store != NULL)
+            rc = publish_labels(store, name, &po, labels, h_vol, record, out);
     }
     if (rc == CLI_EXIT_OK) {
         printf("%s: %zu x %zu x %zu %s\n", out, labels->dim[0], labels->dim[1], labels->dim[2],
@@ -294,8 +350,8 @@ int cmd_segment(int argc, char **argv)
             unsigned v = tv < sv ? tv : sv;
             size_t vox = v == sv ? stats[s].voxels : 0;
             double ml = v == sv ? stats[s].volume_ml : 0.0;
-            const char *name = v == tv ? table.items[t].name : "(unnamed)";
-            printf("label %u %s: %zu voxels, %.3f ml\n", v, name, vox, ml);
+            const char *lname = v == tv ? table.items[t].name : "(unnamed)";
+            printf("label %u %s: %zu voxels, %.3f ml\n", v, lname, vox, ml);
             if (v == tv)
                 t++;
             if (v == sv)
@@ -308,5 +364,6 @@ int cmd_segment(int argc, char **argv)
     tmesh_volume_free(labels);
     tmesh_volume_free(image);
     tmesh_seg_recipe_free(recipe);
+    tmesh_store_close(store);
     return rc;
 }

@@ -66,13 +66,22 @@ int cmd_show(int argc, char **argv)
     tmesh_store_review *rv = NULL;
     size_t nrv = 0;
     tmesh_mesh *m = NULL;
+    tmesh_volume *lab = NULL;
     if (tmesh_store_version_get(&v, s, name, ver, &err) != TMESH_OK ||
         tmesh_store_reviews(&rv, &nrv, s, v.asset, v.version, &err) != TMESH_OK) {
         rc = cli_fail(&err);
         goto done;
     }
     tmesh_error merr = TMESH_ERROR_INIT, derr = TMESH_ERROR_INIT;
-    tmesh_store_get_mesh(&m, s, v.mesh, &merr);
+    /* A label asset ('segment --name') holds a label volume instead of a mesh. */
+    tmesh_store_kind kind = TMESH_STORE_MESH;
+    tmesh_store_object_kind(&kind, s, v.mesh, NULL);
+    int is_labels = kind == TMESH_STORE_LABELS;
+    if (is_labels)
+        tmesh_store_get_volume(&lab, s, v.mesh, &merr);
+    else
+        tmesh_store_get_mesh(&m, s, v.mesh, &merr);
+    int obj_ok = is_labels ? lab != NULL : m != NULL;
     if (v.derivation[0])
         tmesh_store_derivation_get(&d, s, v.derivation, &derr);
     const char *state = v.review_state > 0   ? "approved"
@@ -81,10 +90,12 @@ int cmd_show(int argc, char **argv)
     if (json) {
         printf("{\"asset\":");
         cli_json_string(stdout, v.asset);
-        printf(",\"version\":%d,\"mesh\":\"%s\",\"mesh_check\":\"%s\"", v.version, v.mesh,
-               m ? "ok" : "FAILED");
+        printf(",\"version\":%d,\"kind\":\"%s\",\"mesh\":\"%s\",\"mesh_check\":\"%s\"",
+               v.version, is_labels ? "labels" : "mesh", v.mesh, obj_ok ? "ok" : "FAILED");
         if (m)
             printf(",\"vertices\":%zu,\"triangles\":%zu", m->n_vertices, m->n_triangles);
+        if (lab)
+            printf(",\"dimensions\":[%zu,%zu,%zu]", lab->dim[0], lab->dim[1], lab->dim[2]);
         printf(",\"derivation\":");
         if (d) {
             printf("{\"sha256\":\"%s\",\"operation\":\"%s\",\"tool_version\":\"%s\","
@@ -122,8 +133,11 @@ int cmd_show(int argc, char **argv)
         if (m)
             printf("mesh        %s (%zu vertices, %zu triangles; hash checked)\n", v.mesh,
                    m->n_vertices, m->n_triangles);
+        else if (lab)
+            printf("labels      %s (%zu x %zu x %zu %s; hash checked)\n", v.mesh, lab->dim[0],
+                   lab->dim[1], lab->dim[2], tmesh_voxel_type_name(lab->type));
         else
-            printf("mesh        %s DAMAGED: %s\n", v.mesh, merr.msg);
+            printf("%-11s %s DAMAGED: %s\n", is_labels ? "labels" : "mesh", v.mesh, merr.msg);
         if (d) {
             printf("made by     %s (derivation %s, tracemesh %s)\n", d->operation, d->hash,
                    d->tool_version);
@@ -148,12 +162,13 @@ int cmd_show(int argc, char **argv)
             printf("            %s by %s at %s%s%s\n", rv[i].verdict > 0 ? "approved" : "rejected",
                    rv[i].reviewer, rv[i].created_at, rv[i].note[0] ? ": " : "", rv[i].note);
     }
-    if (m == NULL || (v.derivation[0] && d == NULL)) {
-        cli_error("%s@%d: %s", v.asset, v.version, m == NULL ? merr.msg : derr.msg);
+    if (!obj_ok || (v.derivation[0] && d == NULL)) {
+        cli_error("%s@%d: %s", v.asset, v.version, !obj_ok ? merr.msg : derr.msg);
         rc = CLI_EXIT_VERIFY;
     }
 done:
     tmesh_mesh_free(m);
+    tmesh_volume_free(lab);
     tmesh_store_derivation_free(d);
     free(rv);
     tmesh_store_close(s);

@@ -187,9 +187,9 @@ static tmesh_status check_versions(tmesh_store *s, fsck_ctx *c, tmesh_error *err
         int rank = sqlite3_column_int(q, 9);
         if (tmesh_store_name_check(asset, NULL) != TMESH_OK)
             say(c, 1, "version %s@%d: invalid asset name", asset, ver);
-        if (strcmp(mkind, "mesh") != 0)
-            say(c, 1, "%s@%d: mesh %s is %s", asset, ver, mesh,
-                mkind[0] ? "not a mesh object" : "not in the catalog");
+        if (strcmp(mkind, "mesh") != 0 && strcmp(mkind, "labels") != 0)
+            say(c, 1, "%s@%d: object %s is %s", asset, ver, mesh,
+                mkind[0] ? "not a mesh or label volume" : "not in the catalog");
         if (deriv[0] && strcmp(dout, mesh) != 0)
             say(c, 1, "%s@%d: derivation %s %s", asset, ver, deriv,
                 dout[0] ? "made another object" : "is not in the catalog");

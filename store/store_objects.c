@@ -414,7 +414,7 @@ tmesh_status tmesh_store_get_volume(tmesh_volume **out, tmesh_store *s, const ch
     if (st == TMESH_OK) {
         st = tmesh_store_volume_decode(out, b, len, err);
         if (st != TMESH_OK)
-            tmesh_error_context(err, "object %s: ", hash);
+            tmesh_error_context(err, "object %s", hash);
     }
     free(b);
     return st;
@@ -426,11 +426,15 @@ tmesh_status tmesh_store_get_mesh(tmesh_mesh **out, tmesh_store *s, const char *
     *out = NULL;
     uint8_t *b = NULL;
     size_t len = 0;
+    tmesh_store_kind k = tmesh_store__known_kind(s, hash);
+    if (k != 0 && k != TMESH_STORE_MESH)
+        return tmesh_error_set(err, TMESH_E_ARG, "object %s is of kind %s, not a mesh", hash,
+                               tmesh_store_kind_name(k));
     tmesh_status st = tmesh_store__read_object(&b, &len, s, hash, err);
     if (st == TMESH_OK) {
         st = tmesh_store_mesh_decode(out, b, len, err);
         if (st != TMESH_OK)
-            tmesh_error_context(err, "object %s: ", hash);
+            tmesh_error_context(err, "object %s", hash);
     }
     free(b);
     return st;

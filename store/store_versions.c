@@ -119,9 +119,9 @@ tmesh_status tmesh_store_publish(int *version_out, tmesh_store *s, const char *a
     tmesh_store_kind k = tmesh_store__known_kind(s, mesh);
     if (k == 0)
         return tmesh_error_set(err, TMESH_E_NOTFOUND, "mesh %s: not in the store", mesh);
-    if (k != TMESH_STORE_MESH)
-        return tmesh_error_set(err, TMESH_E_ARG, "object %s is a %s, not a mesh", mesh,
-                               tmesh_store_kind_name(k));
+    if (k != TMESH_STORE_MESH && k != TMESH_STORE_LABELS)
+        return tmesh_error_set(err, TMESH_E_ARG, "object %s is a %s, not a mesh or label volume",
+                               mesh, tmesh_store_kind_name(k));
     char deriv[65] = "";
     tmesh_store_derivation *d = NULL;
     if (o.derivation) {

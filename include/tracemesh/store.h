@@ -332,11 +332,12 @@ typedef struct tmesh_store_publish_opts {
 
 /**
  * Publish `mesh` as the next version of `asset` (created when new), committing every pending
- * row in the same transaction. Version numbers run 1, 2, 3... without gaps, also when several
- * processes publish at once.
+ * row in the same transaction. `mesh` is normally a mesh object; a label volume object makes a
+ * label asset (what 'tracemesh segment --name' publishes), which is meshed into mesh assets.
+ * Version numbers run 1, 2, 3... without gaps, also when several processes publish at once.
  * @param[out] version_out the new version number
- * @return TMESH_OK; TMESH_E_ARG naming the asset name, the note, or a mesh that is not a mesh
- *         object; TMESH_E_NOTFOUND naming the mesh, derivation or parent; TMESH_E_IO (catalog
+ * @return TMESH_OK; TMESH_E_ARG naming the asset name, the note, or an object that is neither
+ *         a mesh nor a label volume; TMESH_E_NOTFOUND naming the mesh, derivation or parent; TMESH_E_IO (catalog
  *         unchanged)
  */
 tmesh_status tmesh_store_publish(int *version_out, tmesh_store *store, const char *asset,
@@ -347,7 +348,7 @@ tmesh_status tmesh_store_publish(int *version_out, tmesh_store *store, const cha
 typedef struct tmesh_store_version {
     char asset[TMESH_STORE_NAME_MAX + 1];
     int version;
-    char mesh[65];
+    char mesh[65];                               /* the mesh (or label volume) object   */
     char derivation[65];                         /* "" when none was recorded          */
     char parent_asset[TMESH_STORE_NAME_MAX + 1]; /* "" when none                    */
     int parent_version;                          /* 0 when none                         */

@@ -607,9 +607,13 @@ static void test_store_versions__three_versions_with_parents(void **state)
     assert_int_equal(tmesh_store_publish(&nv, f->s, "../x", c1.mesh, NULL, &err), TMESH_E_ARG);
     ts_assert_error(err, TMESH_E_ARG, "asset name");
     tmesh_error_clear(&err);
-    assert_int_equal(tmesh_store_publish(&nv, f->s, "jaw", c1.labels, NULL, &err), TMESH_E_ARG);
-    ts_assert_error(err, TMESH_E_ARG, "not a mesh");
+    assert_int_equal(tmesh_store_publish(&nv, f->s, "jaw", c1.volume, NULL, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "not a mesh or label volume");
     tmesh_error_clear(&err);
+    /* A label volume makes a label asset. */
+    assert_int_equal(tmesh_store_publish(&nv, f->s, "jaw-labels", c1.labels, NULL, &err),
+                     TMESH_OK);
+    assert_int_equal(nv, 1);
     tmesh_store_publish_opts po = TMESH_STORE_PUBLISH_OPTS_INIT;
     po.parent = "skull@9";
     assert_int_equal(tmesh_store_publish(&nv, f->s, "jaw", c1.mesh, &po, &err), TMESH_E_NOTFOUND);
@@ -624,9 +628,10 @@ static void test_store_versions__three_versions_with_parents(void **state)
     assert_int_equal(nv, 1);
     char(*names)[TMESH_STORE_NAME_MAX + 1] = NULL;
     assert_int_equal(tmesh_store_assets(&names, &n, f->s, &err), TMESH_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_string_equal(names[0], "jaw");
-    assert_string_equal(names[1], "skull");
+    assert_string_equal(names[1], "jaw-labels");
+    assert_string_equal(names[2], "skull");
     free(names);
     char longnote[TMESH_STORE_NOTE_MAX + 2];
     memset(longnote, 'n', sizeof longnote - 1);
