@@ -180,8 +180,8 @@ static tmesh_status num(double *out, const char *params, const char *key, tmesh_
     return tmesh_store_param_number(out, params, key, err);
 }
 
-tmesh_status cli_mesh_apply_op(tmesh_mesh *m, const char *op, const char *params,
-                               unsigned threads, cli_mesh_op_report *rep, tmesh_error *err)
+tmesh_status cli_mesh_apply_op(tmesh_mesh *m, const char *op, const char *params, unsigned threads,
+                               cli_mesh_op_report *rep, tmesh_error *err)
 {
     double a, b, c, d, e;
     char meth[16];

@@ -32,30 +32,36 @@ enum {
         {CLI_OPT_UPPER, "upper", 0, "HU", "upper bound instead of a preset (default: open)"},      \
         {CLI_OPT_RECIPE, "recipe", 0, "FILE",                                                      \
          "segmentation recipe ('tracemesh segment --help') instead of a range"},                   \
-        {CLI_OPT_SIGMA, "sigma", 0, "MM", "mask smoothing for closed ranges, mm (default 0.5)"}
+    {                                                                                              \
+        CLI_OPT_SIGMA, "sigma", 0, "MM", "mask smoothing for closed ranges, mm (default 0.5)"      \
+    }
 
 /* Table rows: surface post-processing, applied in this order. */
 #define CLI_MESH_POST_OPTS                                                                         \
     {CLI_OPT_SMOOTH, "smooth", 0, "N", "surface smoothing iterations, 0..1000 (default 0: off)"},  \
         {CLI_OPT_SMOOTH_METHOD, "smooth-method", 0, "taubin|sinc",                                 \
          "smoothing filter without shrinkage (default taubin)"},                                   \
-        {CLI_OPT_DECIMATE, "decimate", 0, "R", "keep this fraction of triangles, (0, 1] (default 1)"}, \
-        {CLI_OPT_KEEP_LARGEST, "keep-largest", 0, NULL, "keep only the largest connected surface"}, \
-        {CLI_OPT_MIN_AREA, "min-area", 0, "MM2", "drop connected surfaces smaller than this, mm2"}
+        {CLI_OPT_DECIMATE, "decimate", 0, "R",                                                     \
+         "keep this fraction of triangles, (0, 1] (default 1)"},                                   \
+        {CLI_OPT_KEEP_LARGEST, "keep-largest", 0, NULL,                                            \
+         "keep only the largest connected surface"},                                               \
+    {                                                                                              \
+        CLI_OPT_MIN_AREA, "min-area", 0, "MM2", "drop connected surfaces smaller than this, mm2"   \
+    }
 
 /** Surface post-processing. */
 typedef struct cli_mesh_post {
-    unsigned smooth;                  /* smoothing iterations, 0: none      */
+    unsigned smooth; /* smoothing iterations, 0: none      */
     tmesh_mesh_smooth_method smooth_method;
-    double ratio;                     /* decimation ratio, 1: none          */
-    int filter;                       /* apply keep_largest / min_area      */
+    double ratio; /* decimation ratio, 1: none          */
+    int filter;   /* apply keep_largest / min_area      */
     unsigned keep_largest;
     double min_area;
 } cli_mesh_post;
 
 /** Parameters of the build pipeline (as 'tracemesh build' takes them). */
 typedef struct cli_build_params {
-    const char *preset; /* preset name as given, or NULL                             */
+    const char *preset;  /* preset name as given, or NULL                             */
     double lower, upper; /* HU; upper NaN: open range, meshed as an isosurface at lower */
     double sigma;        /* mask smoothing of closed ranges, mm                          */
     const char *recipe;  /* segmentation recipe file instead of lower/upper, or NULL: its
@@ -106,12 +112,12 @@ typedef struct cli_mesh_op_report {
  * recorded parameters (canonical JSON), on `threads` threads (0: one per core; the result is
  * the same at any count). @param rep optional
  */
-tmesh_status cli_mesh_apply_op(tmesh_mesh *m, const char *op, const char *params,
-                               unsigned threads, cli_mesh_op_report *rep, tmesh_error *err);
+tmesh_status cli_mesh_apply_op(tmesh_mesh *m, const char *op, const char *params, unsigned threads,
+                               cli_mesh_op_report *rep, tmesh_error *err);
 
 /** Called after each post-processing step with the operation and its parameters. */
-typedef tmesh_status (*cli_mesh_step_fn)(const tmesh_mesh *m, const char *op,
-                                         const char *params, void *user, tmesh_error *err);
+typedef tmesh_status (*cli_mesh_step_fn)(const tmesh_mesh *m, const char *op, const char *params,
+                                         void *user, tmesh_error *err);
 
 /**
  * Smooth, decimate and filter components as `mp` asks, in that order, each step through

@@ -95,6 +95,33 @@ static int find_store(const char *store_opt, char *path, size_t cap, int quiet)
     return 0;
 }
 
+int cli_publish_opt(cli_publish_args *a, int id, const char *val)
+{
+    switch (id) {
+    case CLI_OPT_NAME:
+        a->name = val;
+        return 1;
+    case CLI_OPT_NOTE:
+        a->po.note = val;
+        return 1;
+    case CLI_OPT_STORE:
+        a->store = val;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_publish_check(const cli_cmd_spec *spec, const cli_publish_args *a, int store_alone_ok)
+{
+    tmesh_error err = TMESH_ERROR_INIT;
+    if (a->name == NULL && (a->po.note != NULL || (a->store != NULL && !store_alone_ok)))
+        return cli_usage_error(spec, "--note and --store need --name");
+    if (a->name != NULL && tmesh_store_name_check(a->name, &err) != TMESH_OK)
+        return cli_usage_error(spec, "invalid value for --name: %s", err.msg);
+    return CLI_EXIT_OK;
+}
+
 int cli_store_exists(const char *store_opt)
 {
     char path[PATH_MAX + 64];
@@ -294,8 +321,8 @@ typedef struct post_chain {
     char cur[65];
 } post_chain;
 
-static tmesh_status post_step(const tmesh_mesh *m, const char *op, const char *params,
-                              void *user, tmesh_error *err)
+static tmesh_status post_step(const tmesh_mesh *m, const char *op, const char *params, void *user,
+                              tmesh_error *err)
 {
     post_chain *c = user;
     char next[65];
@@ -339,7 +366,8 @@ int cli_store_build(tmesh_store *s, const char *dir, const cli_dicom_args *da,
         tmesh_seg_recipe_free(rec);
         return cli_fail(&err);
     }
-    int rc = s ? cli_store_load(s, dir, da, &vol, h_vol) : cli_dicom_load(dir, da, &idx, &vol, NULL);
+    int rc =
+        s ? cli_store_load(s, dir, da, &vol, h_vol) : cli_dicom_load(dir, da, &idx, &vol, NULL);
     if (rc != CLI_EXIT_OK) {
         tmesh_seg_recipe_free(rec);
         return rc;
@@ -755,7 +783,8 @@ cli_replay_result cli_store_replay(tmesh_store *s, const tmesh_store_derivation 
                 tmesh_error_set(&err, TMESH_E_DATA, "%s record has no mesh input", op);
             return fail_err(&err, why, cap);
         }
-        if (cli_mesh_apply_op(m, op, d->params, 0, NULL, &err) != TMESH_OK || hash_mesh(m, h, &err) != TMESH_OK)
+        if (cli_mesh_apply_op(m, op, d->params, 0, NULL, &err) != TMESH_OK ||
+            hash_mesh(m, h, &err) != TMESH_OK)
             r = fail_err(&err, why, cap);
         else
             r = compare(h, d->output, "mesh", why, cap);
@@ -900,8 +929,8 @@ tmesh_status cli_store_record_file(tmesh_store *s, const tmesh_store_version *v,
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t n = strlen(base);
-    const char *dot = n > 7 && strcmp(base + n - 7, ".nii.gz") == 0 ? base + n - 7
-                                                                    : strrchr(base, '.');
+    const char *dot =
+        n > 7 && strcmp(base + n - 7, ".nii.gz") == 0 ? base + n - 7 : strrchr(base, '.');
     snprintf(ex.format, sizeof ex.format, "%s", dot ? dot + 1 : "");
     tmesh_status st = cli_store_hash_file(path, ex.file_sha256, err);
     if (st == TMESH_OK)

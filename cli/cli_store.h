@@ -13,13 +13,40 @@
 #include "tracemesh/mesh.h"
 #include "tracemesh/store.h"
 
-enum { CLI_OPT_STORE = 300 };
+enum { CLI_OPT_STORE = 300, CLI_OPT_NAME, CLI_OPT_NOTE };
 
 #define CLI_STORE_OPT                                                                              \
     {                                                                                              \
         CLI_OPT_STORE, "store", 0, "DIR",                                                          \
             "store (default: $TRACEMESH_STORE, else .tracemesh/ here or above)"                    \
     }
+
+/* Table rows of the commands that can publish what they make (build, segment, mesh): --name,
+ * --note and --store. `WHAT` completes "store every step and publish ...". */
+#define CLI_PUBLISH_OPTS(WHAT)                                                                     \
+    {CLI_OPT_NAME, "name", 'n', "ASSET", "store every step and publish " WHAT},                    \
+        {CLI_OPT_NOTE, "note", 0, "TEXT", "with --name: why this version exists"}, CLI_STORE_OPT
+
+/** What CLI_PUBLISH_OPTS collected. */
+typedef struct cli_publish_args {
+    const char *name;  /* NULL: nothing is stored */
+    const char *store; /* --store, or NULL        */
+    tmesh_store_publish_opts po;
+} cli_publish_args;
+
+#define CLI_PUBLISH_ARGS_INIT                                                                      \
+    {                                                                                              \
+        NULL, NULL, TMESH_STORE_PUBLISH_OPTS_INIT                                                  \
+    }
+
+/** Take option `id` if it is one of CLI_PUBLISH_OPTS. @return 1 taken, 0 not one of them */
+int cli_publish_opt(cli_publish_args *a, int id, const char *val);
+
+/**
+ * --note (and --store, unless `store_alone_ok`: the command reads the store also without
+ * --name) need --name, which must be a valid asset name. @return exit code (errors printed)
+ */
+int cli_publish_check(const cli_cmd_spec *spec, const cli_publish_args *a, int store_alone_ok);
 
 /**
  * Find and open the store; prints the error. Also makes writes past a file-size limit fail
@@ -30,7 +57,6 @@ int cli_store_open(const char *store_opt, tmesh_store **out);
 
 /** 1 when a store would be found (nothing printed). */
 int cli_store_exists(const char *store_opt);
-
 
 /**
  * Load a series and store its source manifest (with the folder it came from) and volume, with

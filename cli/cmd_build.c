@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-enum { OPT_OUT = 1, OPT_RAS, OPT_NAME, OPT_NOTE };
+enum { OPT_OUT = 1, OPT_RAS };
 
 static const cli_opt build_opts[] = {
     {OPT_OUT, "output", 'o', "FILE",
@@ -20,10 +20,7 @@ static const cli_opt build_opts[] = {
     CLI_BUILD_RANGE_OPTS,
     CLI_MESH_POST_OPTS,
     {OPT_RAS, "ras", 0, NULL, "write RAS coordinates instead of LPS"},
-    {OPT_NAME, "name", 'n', "ASSET",
-     "store every step and publish the result as the next version of ASSET"},
-    {OPT_NOTE, "note", 0, "TEXT", "with --name: why this version exists"},
-    CLI_STORE_OPT,
+    CLI_PUBLISH_OPTS("the mesh as the next version of ASSET"),
     CLI_DICOM_OPTS,
     {0, NULL, 0, NULL, NULL},
 };
@@ -52,13 +49,15 @@ int cmd_build(int argc, char **argv)
     cli_build_params bp;
     cli_build_params_init(&bp);
     tmesh_mesh_write_opts wo = TMESH_MESH_WRITE_OPTS_INIT;
-    tmesh_store_publish_opts po = TMESH_STORE_PUBLISH_OPTS_INIT;
-    const char *dir = NULL, *out = NULL, *name = NULL, *store_opt = NULL, *val;
+    cli_publish_args pa = CLI_PUBLISH_ARGS_INIT;
+    const char *dir = NULL, *out = NULL, *val;
     int id;
     while ((id = cli_next(&p, &val)) != CLI_END) {
         int r = cli_dicom_opt(&da, id, val);
         if (r == 0)
             r = cli_build_opt(&cmd_build_spec, &bp, id, val);
+        if (r == 0)
+            r = cli_publish_opt(&pa, id, val);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -75,15 +74,6 @@ int cmd_build(int argc, char **argv)
         case OPT_RAS:
             wo.space = TMESH_MESH_SPACE_RAS;
             break;
-        case OPT_NAME:
-            name = val;
-            break;
-        case OPT_NOTE:
-            po.note = val;
-            break;
-        case CLI_OPT_STORE:
-            store_opt = val;
-            break;
         case CLI_POSITIONAL:
             if (dir != NULL)
                 return cli_usage_error(&cmd_build_spec, "unexpected argument '%s'", val);
@@ -98,24 +88,21 @@ int cmd_build(int argc, char **argv)
     int rc = cli_build_check_output(&cmd_build_spec, out);
     if (rc == CLI_EXIT_OK)
         rc = cli_build_params_resolve(&cmd_build_spec, &bp);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_publish_check(&cmd_build_spec, &pa, 0);
     if (rc != CLI_EXIT_OK)
         return rc;
     if (da.load.threads > 256)
         return cli_usage_error(&cmd_build_spec, "invalid value %u for --threads: at most 256",
                                da.load.threads);
-    if (name == NULL && (po.note != NULL || store_opt != NULL))
-        return cli_usage_error(&cmd_build_spec, "--note and --store need --name");
-    if (name != NULL) {
-        tmesh_error err = TMESH_ERROR_INIT;
-        if (tmesh_store_name_check(name, &err) != TMESH_OK)
-            return cli_usage_error(&cmd_build_spec, "invalid value for --name: %s", err.msg);
+    if (pa.name != NULL) {
         /* Find the store before loading anything. */
         tmesh_store *s = NULL;
-        rc = cli_store_open(store_opt, &s);
+        rc = cli_store_open(pa.store, &s);
         tmesh_store_close(s);
         if (rc != CLI_EXIT_OK)
             return rc;
-        return cli_store_build_named(name, store_opt, &po, dir, &da, &bp, out, &wo);
+        return cli_store_build_named(pa.name, pa.store, &pa.po, dir, &da, &bp, out, &wo);
     }
     tmesh_mesh *m = NULL;
     rc = cli_store_build(NULL, dir, &da, &bp, NULL, &m);

@@ -104,8 +104,8 @@ int cmd_log(int argc, char **argv)
                        review_word(v.review_state));
             } else {
                 printf("%-24s %d version%s, latest %s@%d %s %.12s %s\n", v.asset, v.version,
-                       v.version == 1 ? "" : "s", v.asset, v.version, kind_word(s, v.mesh),
-                       v.mesh, review_word(v.review_state));
+                       v.version == 1 ? "" : "s", v.asset, v.version, kind_word(s, v.mesh), v.mesh,
+                       review_word(v.review_state));
             }
         }
         if (json)
@@ -150,9 +150,8 @@ int cmd_log(int argc, char **argv)
     } else {
         for (size_t i = n; i-- > 0;) {
             const tmesh_store_version *v = &vs[i];
-            printf("%s@%d  %s %.12s  %s  %s%s%s\n", v->asset, v->version,
-                   kind_word(s, v->mesh), v->mesh,
-                   operation_of(s, v->derivation, op, sizeof op), v->created_at,
+            printf("%s@%d  %s %.12s  %s  %s%s%s\n", v->asset, v->version, kind_word(s, v->mesh),
+                   v->mesh, operation_of(s, v->derivation, op, sizeof op), v->created_at,
                    v->created_by[0] ? " by " : "", v->created_by);
             if (v->parent_version > 0)
                 printf("    parent   %s@%d\n", v->parent_asset, v->parent_version);

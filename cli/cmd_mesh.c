@@ -22,9 +22,7 @@ enum {
     OPT_SIGMA,
     OPT_RAS,
     OPT_THREADS,
-    OPT_ALL_LABELS,
-    OPT_NAME,
-    OPT_NOTE
+    OPT_ALL_LABELS
 };
 
 static const cli_opt mesh_opts[] = {
@@ -39,10 +37,7 @@ static const cli_opt mesh_opts[] = {
     CLI_MESH_POST_OPTS,
     {OPT_RAS, "ras", 0, NULL, "write RAS coordinates (x and y negated) instead of LPS"},
     {OPT_THREADS, "threads", 'j', "N", "threads, 0 = one per core (default 0)"},
-    {OPT_NAME, "name", 'n', "ASSET",
-     "store every step and publish the mesh as the next version of ASSET"},
-    {OPT_NOTE, "note", 0, "TEXT", "with --name: why this version exists"},
-    CLI_STORE_OPT,
+    CLI_PUBLISH_OPTS("the mesh as the next version of ASSET"),
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -116,9 +111,8 @@ static tmesh_status stored_labels(tmesh_store *s, const char *in, tmesh_volume *
         char an[TMESH_STORE_NAME_MAX + 1];
         int ver = 0;
         if (tmesh_store_ref_parse(in, an, &ver, NULL) != TMESH_OK)
-            return tmesh_error_set(err, TMESH_E_ARG,
-                                   "%s: neither a .nii/.nii.gz file nor a label asset NAME[@V]",
-                                   in);
+            return tmesh_error_set(
+                err, TMESH_E_ARG, "%s: neither a .nii/.nii.gz file nor a label asset NAME[@V]", in);
         st = tmesh_store_version_get(&v, s, an, ver, err);
     }
     if (st != TMESH_OK)
@@ -143,12 +137,13 @@ int cmd_mesh(int argc, char **argv)
     cli_build_params_init(&bp);
     tmesh_mesh_write_opts wo = TMESH_MESH_WRITE_OPTS_INIT;
     int use_iso = 0, all_labels = 0;
-    const char *name = NULL, *store_opt = NULL;
-    tmesh_store_publish_opts po = TMESH_STORE_PUBLISH_OPTS_INIT;
+    cli_publish_args pa = CLI_PUBLISH_ARGS_INIT;
     unsigned long long u;
     int id;
     while ((id = cli_next(&p, &val)) != CLI_END) {
         int r = cli_build_opt(&cmd_mesh_spec, &bp, id, val);
+        if (r == 0)
+            r = cli_publish_opt(&pa, id, val);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -194,15 +189,6 @@ int cmd_mesh(int argc, char **argv)
         case OPT_ALL_LABELS:
             all_labels = 1;
             break;
-        case OPT_NAME:
-            name = val;
-            break;
-        case OPT_NOTE:
-            po.note = val;
-            break;
-        case CLI_OPT_STORE:
-            store_opt = val;
-            break;
         case OPT_THREADS:
             if (cli_parse_uint("--threads", val, 256, &u) != 0)
                 return CLI_EXIT_USAGE;
@@ -231,16 +217,11 @@ int cmd_mesh(int argc, char **argv)
                                "--iso extracts intensities: --label, --sigma and --method nets "
                                "apply to label volumes only");
     int from_store = !ends_with(in, ".nii") && !ends_with(in, ".nii.gz");
-    if (name == NULL && (po.note != NULL || (store_opt != NULL && !from_store)))
-        return cli_usage_error(&cmd_mesh_spec, "--note and --store need --name");
-    if (name != NULL) {
-        tmesh_error nerr = TMESH_ERROR_INIT;
-        if (tmesh_store_name_check(name, &nerr) != TMESH_OK)
-            return cli_usage_error(&cmd_mesh_spec, "invalid value for --name: %s", nerr.msg);
-        if (use_iso)
-            return cli_usage_error(&cmd_mesh_spec,
-                                   "--iso meshes intensities; --name needs stored labels");
-    }
+    if (cli_publish_check(&cmd_mesh_spec, &pa, from_store) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
+    if (pa.name != NULL && use_iso)
+        return cli_usage_error(&cmd_mesh_spec,
+                               "--iso meshes intensities; --name needs stored labels");
 
     tmesh_error err = TMESH_ERROR_INIT;
     tmesh_volume *vol = NULL, *lab = NULL;
@@ -249,8 +230,8 @@ int cmd_mesh(int argc, char **argv)
     lo.progress = io.progress = cli_progress;
     tmesh_store *store = NULL;
     char h_lab[65] = "";
-    if (name != NULL || from_store) {
-        rc = cli_store_open(store_opt, &store);
+    if (pa.name != NULL || from_store) {
+        rc = cli_store_open(pa.store, &store);
         if (rc != CLI_EXIT_OK)
             return rc;
         if (stored_labels(store, in, &vol, h_lab, &err) != TMESH_OK)
@@ -286,24 +267,24 @@ int cmd_mesh(int argc, char **argv)
         goto fail;
     }
     tmesh_mesh_report r;
-    if (name != NULL) {
+    if (pa.name != NULL) {
         /* The recorded parameters replay the extraction exactly (threads do not matter). */
         char params[256];
         const char *meth = lo.method == TMESH_MESH_METHOD_NETS ? "nets" : "mc";
         if (all_labels)
-            snprintf(params, sizeof params, "{\"method\":\"%s\",\"sigma\":%.17g}", meth,
-                     lo.sigma);
+            snprintf(params, sizeof params, "{\"method\":\"%s\",\"sigma\":%.17g}", meth, lo.sigma);
         else
             snprintf(params, sizeof params, "{\"label\":%u,\"method\":\"%s\",\"sigma\":%.17g}",
                      lo.label, meth, lo.sigma);
         int version = 0;
         tmesh_store_version v;
-        rc = cli_store_publish_mesh(store, name, &po, m, all_labels ? "mesh-all-labels" : "mesh-labels",
-                                    params, h_lab, &bp.post, lo.threads, &version);
+        rc = cli_store_publish_mesh(store, pa.name, &pa.po, m,
+                                    all_labels ? "mesh-all-labels" : "mesh-labels", params, h_lab,
+                                    &bp.post, lo.threads, &version);
         if (rc == CLI_EXIT_OK)
             rc = cli_build_write(m, out, &wo, &r);
         if (rc == CLI_EXIT_OK &&
-            (tmesh_store_version_get(&v, store, name, version, &err) != TMESH_OK ||
+            (tmesh_store_version_get(&v, store, pa.name, version, &err) != TMESH_OK ||
              cli_store_record_file(store, &v, out, &err) != TMESH_OK))
             goto fail;
     } else {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_OUT = 1, OPT_RECIPE, OPT_REPLAY, OPT_LABELS, OPT_NAME, OPT_NOTE, OPT_OPERATION = 1000 };
+enum { OPT_OUT = 1, OPT_RECIPE, OPT_REPLAY, OPT_LABELS, OPT_OPERATION = 1000 };
 
 /* Operation rows are listed for --help only; operations are parsed by tmesh_seg_recipe_*. */
 static const cli_opt segment_opts[] = {
@@ -22,10 +22,7 @@ static const cli_opt segment_opts[] = {
     {OPT_RECIPE, "recipe", 0, "FILE", "operations from a recipe file, one per line, in place"},
     {OPT_REPLAY, "replay", 0, "FILE", "run a recorded recipe (the JSON 'recipe:' line) alone"},
     {OPT_LABELS, "labels", 0, "FILE", "also write the label names and colours (Slicer .txt)"},
-    {OPT_NAME, "name", 'n', "ASSET",
-     "store every step and publish the labels as the next version of ASSET"},
-    {OPT_NOTE, "note", 0, "TEXT", "with --name: why this version exists"},
-    CLI_STORE_OPT,
+    CLI_PUBLISH_OPTS("the labels as the next version of ASSET"),
     CLI_DICOM_OPTS,
     {OPT_OPERATION, "gaussian", 0, "SIGMA_MM", "op: smooth the intensities (Gaussian, mm)"},
     {OPT_OPERATION, "median", 0, "R", "op: median of the (2R+1)^3 cube, R = 1..5 voxels"},
@@ -165,8 +162,7 @@ int cmd_segment(int argc, char **argv)
     cli_dicom_args da;
     cli_dicom_args_init(&da);
     const char *input = NULL, *out = NULL, *labels_path = NULL, *replay = NULL;
-    const char *name = NULL, *store_opt = NULL;
-    tmesh_store_publish_opts po = TMESH_STORE_PUBLISH_OPTS_INIT;
+    cli_publish_args pa = CLI_PUBLISH_ARGS_INIT;
     int series_given = 0;
     tmesh_error err = TMESH_ERROR_INIT;
     tmesh_seg_recipe *recipe = NULL;
@@ -223,15 +219,6 @@ int cmd_segment(int argc, char **argv)
         case OPT_REPLAY:
             replay = val;
             break;
-        case OPT_NAME:
-            name = val;
-            break;
-        case OPT_NOTE:
-            po.note = val;
-            break;
-        case CLI_OPT_STORE:
-            store_opt = val;
-            break;
         case OPT_RECIPE:
             if (flush_tokens(recipe, tok, &ntok, &err) != TMESH_OK ||
                 tmesh_seg_recipe_load(recipe, val, &err) != TMESH_OK)
@@ -240,7 +227,7 @@ int cmd_segment(int argc, char **argv)
         default: {
             if (o->id == CLI_OPT_SERIES)
                 series_given = 1;
-            int r = cli_dicom_opt(&da, o->id, val);
+            int r = cli_publish_opt(&pa, o->id, val) ? 1 : cli_dicom_opt(&da, o->id, val);
             if (r < 0)
                 rc = CLI_EXIT_USAGE;
             break;
@@ -279,13 +266,11 @@ int cmd_segment(int argc, char **argv)
     else if (tmesh_seg_recipe_count(recipe) == 0)
         rc = cli_usage_error(&cmd_segment_spec,
                              "no operation given (for example --preset bone, or --recipe FILE)");
-    else if (name == NULL && (po.note != NULL || store_opt != NULL))
-        rc = cli_usage_error(&cmd_segment_spec, "--note and --store need --name");
-    else if (name != NULL && tmesh_store_name_check(name, &err) != TMESH_OK)
-        rc = cli_usage_error(&cmd_segment_spec, "invalid value for --name: %s", err.msg);
-    else if (name != NULL && (ends_with(input, ".nii") || ends_with(input, ".nii.gz")))
+    else if (pa.name != NULL && (ends_with(input, ".nii") || ends_with(input, ".nii.gz")))
         rc = cli_usage_error(&cmd_segment_spec,
                              "--name needs a DICOM series: a NIfTI volume has no traceable source");
+    else
+        rc = cli_publish_check(&cmd_segment_spec, &pa, 0);
     if (rc != CLI_EXIT_OK) {
         tmesh_seg_recipe_free(recipe);
         return rc;
@@ -295,9 +280,9 @@ int cmd_segment(int argc, char **argv)
     tmesh_dicom_index *idx = NULL;
     tmesh_store *store = NULL;
     char h_vol[65] = "";
-    if (name != NULL) {
+    if (pa.name != NULL) {
         /* Into the store: the source manifest and volume are stored as they load. */
-        rc = cli_store_open(store_opt, &store);
+        rc = cli_store_open(pa.store, &store);
         if (rc == CLI_EXIT_OK)
             rc = cli_store_load(store, input, &da, &image, h_vol);
     } else if (ends_with(input, ".nii") || ends_with(input, ".nii.gz")) {
@@ -336,7 +321,7 @@ int cmd_segment(int argc, char **argv)
         if (labels_path != NULL)
             rc = write_label_table(labels_path, &table);
         if (rc == CLI_EXIT_OK && store != NULL)
-            rc = publish_labels(store, name, &po, labels, h_vol, record, out);
+            rc = publish_labels(store, pa.name, &pa.po, labels, h_vol, record, out);
     }
     if (rc == CLI_EXIT_OK) {
         printf("%s: %zu x %zu x %zu %s\n", out, labels->dim[0], labels->dim[1], labels->dim[2],

@@ -90,8 +90,8 @@ int cmd_show(int argc, char **argv)
     if (json) {
         printf("{\"asset\":");
         cli_json_string(stdout, v.asset);
-        printf(",\"version\":%d,\"kind\":\"%s\",\"mesh\":\"%s\",\"mesh_check\":\"%s\"",
-               v.version, is_labels ? "labels" : "mesh", v.mesh, obj_ok ? "ok" : "FAILED");
+        printf(",\"version\":%d,\"kind\":\"%s\",\"mesh\":\"%s\",\"mesh_check\":\"%s\"", v.version,
+               is_labels ? "labels" : "mesh", v.mesh, obj_ok ? "ok" : "FAILED");
         if (m)
             printf(",\"vertices\":%zu,\"triangles\":%zu", m->n_vertices, m->n_triangles);
         if (lab)
