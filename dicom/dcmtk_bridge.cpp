@@ -2,8 +2,9 @@
 /*
  * The one C++ file of the dicom module: DCMTK behind plain extern "C" functions. It reads
  * headers, returns raw stored pixels (decoding RLE, JPEG and JPEG-LS with DCMTK's codecs) or
- * raw JPEG 2000 fragments, lists DICOMDIR references, and writes phantom images. Every call
- * catches all exceptions; DCMTK's logger is silenced so the library never prints.
+ * raw JPEG 2000 fragments, lists DICOMDIR references, writes phantom images, and writes data
+ * sets built attribute by attribute (the DICOM export). Every call catches all exceptions;
+ * DCMTK's logger is silenced so the library never prints.
  */
 #include "dcmtk_bridge.h"
 
@@ -163,6 +164,78 @@ static tmesh_status load(DcmFileFormat &ff, const char *name, const uint8_t *buf
     if (c.bad())
         return cond_error(err, c, name, "not readable as DICOM");
     return TMESH_OK;
+}
+
+/* ---- writing a data set from attribute paths ---- */
+
+/* "gggg,eeee" in hexadecimal at `s`: 1 and the key, or 0 when malformed. */
+static int parse_tag_key(const char *s, DcmTagKey &key)
+{
+    unsigned v[2] = {0, 0};
+    for (int part = 0; part < 2; part++) {
+        for (int i = 0; i < 4; i++) {
+            char c = s[part * 5 + i];
+            unsigned d;
+            if (c >= '0' && c <= '9')
+                d = (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                d = (unsigned)(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                d = (unsigned)(c - 'A' + 10);
+            else
+                return 0;
+            v[part] = v[part] * 16 + d;
+        }
+    }
+    if (s[4] != ',')
+        return 0;
+    key.set((Uint16)v[0], (Uint16)v[1]);
+    return 1;
+}
+
+/* Put one attribute into `ds`, walking (and creating) the sequence items its path names. */
+static tmesh_status put_path_attr(DcmDataset *ds, const tmesh_dcm_path_attr &a, const char *file,
+                                  tmesh_error *err)
+{
+    DcmItem *item = ds;
+    const char *p = a.path ? a.path : "";
+    for (;;) {
+        DcmTagKey key;
+        if (!parse_tag_key(p, key))
+            return tmesh_error_set(err, TMESH_E_ARG, "%s: malformed attribute path '%s'", file,
+                                   a.path ? a.path : "(null)");
+        p += 9;
+        if (*p == '[') {
+            char *end = nullptr;
+            long idx = std::strtol(p + 1, &end, 10);
+            if (end == p + 1 || *end != ']' || idx < 0 || idx > 10000000 || end[1] != '.')
+                return tmesh_error_set(err, TMESH_E_ARG, "%s: malformed attribute path '%s'",
+                                       file, a.path);
+            DcmItem *sub = nullptr;
+            /* Creates the sequence, and every missing item up to `idx`, on first use. */
+            OFCondition c = item->findOrCreateSequenceItem(key, sub, idx);
+            if (c.bad() || sub == nullptr)
+                return tmesh_error_set(err, TMESH_E_ARG, "%s: cannot create item of '%s': %s",
+                                       file, a.path, c.text());
+            item = sub;
+            p = end + 2;
+            continue;
+        }
+        if (*p != '\0')
+            return tmesh_error_set(err, TMESH_E_ARG, "%s: malformed attribute path '%s'", file,
+                                   a.path);
+        OFCondition c;
+        if (a.bytes != nullptr)
+            c = item->putAndInsertUint8Array(key, a.bytes, (unsigned long)a.len);
+        else if (a.value != nullptr)
+            c = item->putAndInsertString(key, a.value);
+        else
+            c = item->insertEmptyElement(key);
+        if (c.bad())
+            return tmesh_error_set(err, TMESH_E_ARG, "%s: cannot set '%s': %s", file, a.path,
+                                   c.text());
+        return TMESH_OK;
+    }
 }
 
 #define BRIDGE_TRY try {
@@ -552,6 +625,27 @@ tmesh_status tmesh_dcmtk_write_image(const char *path, const tmesh_dcm_attr *att
                                    x.getXferName(), c.text());
     }
     c = ff.saveFile(path, xfer);
+    if (c.bad())
+        return tmesh_error_set(err, TMESH_E_IO, "%s: cannot write: %s", path, c.text());
+    return TMESH_OK;
+    BRIDGE_CATCH(path)
+}
+
+tmesh_status tmesh_dcmtk_write_attrs(const char *path, const tmesh_dcm_path_attr *attrs,
+                                     size_t n_attrs, tmesh_error *err)
+{
+    BRIDGE_TRY
+    DcmFileFormat ff;
+    DcmDataset *ds = ff.getDataset();
+    for (size_t i = 0; i < n_attrs; i++) {
+        tmesh_status st = put_path_attr(ds, attrs[i], path, err);
+        if (st != TMESH_OK)
+            return st;
+    }
+    /* EWM_fileformat: the meta header is rebuilt from the data set's SOP Class and Instance
+     * UIDs (PS3.10 7.1), with DCMTK's fixed implementation UID and no time stamp. */
+    OFCondition c = ff.saveFile(path, EXS_LittleEndianExplicit, EET_ExplicitLength,
+                                EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat);
     if (c.bad())
         return tmesh_error_set(err, TMESH_E_IO, "%s: cannot write: %s", path, c.text());
     return TMESH_OK;

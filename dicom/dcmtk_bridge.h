@@ -144,6 +144,31 @@ tmesh_status tmesh_dcmtk_write_image(const char *path, const tmesh_dcm_attr *att
                                      const uint16_t *pixels, tmesh_dcm_syntax syntax,
                                      tmesh_error *err);
 
+/* ---- writing a data set from attribute paths (DICOM export, dicom_export.c) ---- */
+
+/*
+ * One attribute addressed by a path of tags: "0008,0016" at the top level, or
+ * "0042,0013[2].0008,1150" inside item 2 (0-based) of a sequence; sequences and items are
+ * created as needed. `value` is the value as DICOM text (backslash between values); `bytes`
+ * (`len` bytes), when not NULL, is instead the value of an OB attribute. With both NULL the
+ * attribute is written present and empty (a type 2 attribute; a sequence without items when
+ * its VR is SQ).
+ */
+typedef struct tmesh_dcm_path_attr {
+    const char *path;
+    const char *value;
+    const uint8_t *bytes;
+    size_t len;
+} tmesh_dcm_path_attr;
+
+/*
+ * Write the attributes, in any order, as a DICOM file (preamble, file meta information taken
+ * from SOPClassUID and SOPInstanceUID, Explicit VR Little Endian) at `path`. Nothing else is
+ * added. TMESH_E_ARG names a malformed path or a value DCMTK refuses; TMESH_E_IO names `path`.
+ */
+tmesh_status tmesh_dcmtk_write_attrs(const char *path, const tmesh_dcm_path_attr *attrs,
+                                     size_t n_attrs, tmesh_error *err);
+
 #ifdef __cplusplus
 }
 #endif

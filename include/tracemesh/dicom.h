@@ -191,6 +191,105 @@ tmesh_status tmesh_dicom_load(tmesh_volume **vol_out, tmesh_dicom_manifest **man
                               const tmesh_dicom_index *idx, size_t series,
                               const tmesh_dicom_load_opts *opts, tmesh_error *err);
 
+/* ---------------------------------------------------------------------------------------------
+ * Writing: a mesh as a DICOM Encapsulated STL object (tracemesh export --dicom)
+ * ------------------------------------------------------------------------------------------- */
+
+/** SOP Class UID of Encapsulated STL Storage (PS3.4 B.5). */
+#define TMESH_DICOM_ENCAPSULATED_STL_CLASS "1.2.840.10008.5.1.4.1.1.104.3"
+
+/** A DICOM instance named by its SOP Class and SOP Instance UIDs, and its series. */
+typedef struct tmesh_dicom_instance_ref {
+    char sop_class_uid[65];
+    char sop_instance_uid[65];
+    char series_uid[65]; /* Series Instance UID of the series holding it */
+} tmesh_dicom_instance_ref;
+
+/**
+ * Read the SOP Class, SOP Instance and Series Instance UIDs of one DICOM file (plain or
+ * gzip-wrapped).
+ * @param[out] out        the three UIDs (empty strings when the file lacks them)
+ * @param[out] sha256_out optional (may be NULL): SHA-256 of the file's bytes as stored, so the
+ *                        caller can check it is the file a manifest names
+ * @return TMESH_OK; TMESH_E_NOTFOUND or TMESH_E_IO naming `path` when it cannot be read;
+ *         TMESH_E_DATA naming `path` when it is not DICOM; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_dicom_file_ref(tmesh_dicom_instance_ref *out, char *sha256_out,
+                                  const char *path, tmesh_error *err);
+
+/**
+ * A UID derived from text, so that the same text always gives the same UID: "2.25." followed by
+ * the decimal value of the first 128 bits (big-endian) of the SHA-256 of `text` (PS3.5 B.2,
+ * UUID-derived UIDs; at most 44 characters).
+ * @param[out] out the UID, NUL-terminated
+ */
+void tmesh_dicom_uid_from_text(char out[65], const char *text);
+
+/**
+ * 1 when `uid` is a valid UID: 1..64 characters, digit components separated by single dots,
+ * no component with a leading zero (PS3.5 9.1).
+ */
+int tmesh_dicom_uid_valid(const char *uid);
+
+/** What tmesh_dicom_write_stl puts around the STL bytes. Strings are borrowed. */
+typedef struct tmesh_dicom_stl_doc {
+    const char *study_uid;              /* Study Instance UID of the source scan; required    */
+    const char *frame_of_reference_uid; /* Frame of Reference UID of the source, whose patient
+                                           coordinates (LPS mm) the STL vertices are in;
+                                           required                                           */
+    const char *series_uid;             /* new Series Instance UID; required                  */
+    const char *sop_instance_uid;       /* new SOP Instance UID; required                     */
+    int series_number;                  /* Series Number, 0..2147483647. Default 1            */
+    int instance_number;                /* Instance Number, 1..2147483647. Default 1          */
+    const char *series_description;     /* Series Description, at most 64 characters; NULL:
+                                           not written. Default NULL                          */
+    const char *document_title;         /* Document Title, at most 1024 characters; NULL:
+                                           written empty. Default NULL                         */
+    const char *content_description;    /* Content Description of the model, at most 64
+                                           characters; NULL: not written. Default NULL         */
+    const char *datetime_utc;           /* "YYYYMMDDHHMMSS" (UTC) of creation: Content Date and
+                                           Time, Instance Creation Date and Time, Series Date
+                                           and Time, with Timezone Offset From UTC "+0000";
+                                           NULL: Content Date and Time written empty, the
+                                           others left out. Default NULL                      */
+    const char *software_versions;      /* Software Versions; NULL: TMESH_VERSION_STRING      */
+    const tmesh_dicom_instance_ref *sources; /* the images the model was made from (Source
+                                           Instance Sequence, and Referenced Series Sequence
+                                           grouped by series), n_sources of them, all in
+                                           study_uid; each UID valid. Default NULL             */
+    size_t n_sources;
+    const char *patient_name;           /* Patient's Name, ID, Birth Date, Sex: written empty
+                                           (type 2) when NULL, which is the default. Set only
+                                           when the user kept them explicitly.                */
+    const char *patient_id;
+    const char *patient_birth_date;
+    const char *patient_sex;
+} tmesh_dicom_stl_doc;
+
+#define TMESH_DICOM_STL_DOC_INIT                                                             \
+    {NULL, NULL, NULL, NULL, 1, 1, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL}
+
+/**
+ * Write an STL file's bytes as a DICOM Encapsulated STL object (PS3.3 A.85.1; SOP Class
+ * TMESH_DICOM_ENCAPSULATED_STL_CLASS, Modality M3D, MIME type model/stl, Explicit VR Little
+ * Endian) with the modules that IOD requires: Patient, General Study, Encapsulated Document
+ * Series, General and Enhanced General Equipment (manufacturer "tracemesh"), Frame of
+ * Reference, Encapsulated Document (Burned In Annotation NO, Encapsulated Document Length,
+ * Source Instance Sequence), Manufacturing 3D Model (Measurement Units Code Sequence: UCUM
+ * "mm"), SOP Common, and Common Instance Reference (which the Source Instance Sequence makes
+ * necessary: one Referenced Series Sequence item per source series). Study Date, Study Time,
+ * Study ID, Accession Number and Referring Physician's Name are written empty. The same
+ * inputs give the same bytes.
+ * @param path where to write (replaced when it exists; not atomic: write beside and rename)
+ * @param stl  a binary STL (80-byte header, count, 50 bytes per triangle) or an ASCII STL
+ *             ("solid ..."), `len` bytes; borrowed
+ * @return TMESH_OK; TMESH_E_ARG naming the field (a missing or invalid UID, a number out of
+ *         range, a text too long, a source with an invalid UID) or naming `stl` when the bytes
+ *         are not an STL; TMESH_E_IO naming `path` when it cannot be written; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_dicom_write_stl(const char *path, const tmesh_dicom_stl_doc *doc,
+                                   const uint8_t *stl, size_t len, tmesh_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -789,6 +789,210 @@ static void test_dicom_real__jpeg2000_equals_explicit(void **state)
     tmesh_volume_free(b);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Writing: Encapsulated STL (export --dicom)
+ * ------------------------------------------------------------------------------------------- */
+
+static void test_dicom_export__uid_from_text(void **state)
+{
+    (void)state;
+    char uid[65];
+    /* Cross-checked with Python: "2.25.%d" % int.from_bytes(sha256(t)[:16], "big"). */
+    tmesh_dicom_uid_from_text(uid, "abc");
+    assert_string_equal(uid, "2.25.247859944228867399418143717509236138531");
+    tmesh_dicom_uid_from_text(uid, "");
+    assert_string_equal(uid, "2.25.302652579918965577886386472538583578916");
+    /* A base-10^9 chunk with leading zeros ("...548006172795") keeps them. */
+    tmesh_dicom_uid_from_text(uid, "tracemesh-76");
+    assert_string_equal(uid, "2.25.102034909186084564506872177548006172795");
+    assert_true(strlen(uid) <= 44);
+    assert_true(tmesh_dicom_uid_valid(uid));
+}
+
+static void test_dicom_export__uid_valid(void **state)
+{
+    (void)state;
+    assert_true(tmesh_dicom_uid_valid("1.2.840.10008.5.1.4.1.1.104.3"));
+    assert_true(tmesh_dicom_uid_valid("0.1"));
+    assert_false(tmesh_dicom_uid_valid(NULL));
+    assert_false(tmesh_dicom_uid_valid(""));
+    assert_false(tmesh_dicom_uid_valid("1..2"));
+    assert_false(tmesh_dicom_uid_valid("1.2."));
+    assert_false(tmesh_dicom_uid_valid(".1"));
+    assert_false(tmesh_dicom_uid_valid("1.02"));
+    assert_false(tmesh_dicom_uid_valid("1.2a"));
+    char longer[80];
+    memset(longer, '1', 65);
+    longer[65] = '\0';
+    assert_false(tmesh_dicom_uid_valid(longer));
+    longer[64] = '\0';
+    assert_true(tmesh_dicom_uid_valid(longer));
+}
+
+/* A one-triangle binary STL. */
+static void tiny_stl(uint8_t out[134])
+{
+    memset(out, 0, 134);
+    memcpy(out, "tiny test solid", 15);
+    out[80] = 1;
+    const float xyz[12] = {0, 0, 1, 0, 0, 0, 10, 0, 0, 0, 10, 0};
+    memcpy(out + 84, xyz, sizeof xyz);
+}
+
+static void stl_doc(tmesh_dicom_stl_doc *doc, tmesh_dicom_instance_ref refs[3])
+{
+    tmesh_dicom_stl_doc init = TMESH_DICOM_STL_DOC_INIT;
+    *doc = init;
+    memset(refs, 0, 3 * sizeof *refs);
+    for (int i = 0; i < 3; i++) {
+        snprintf(refs[i].sop_class_uid, 65, "1.2.840.10008.5.1.4.1.1.2");
+        snprintf(refs[i].sop_instance_uid, 65, "1.2.3.4.%d", i + 1);
+        /* Two series: the third image is in another one. */
+        snprintf(refs[i].series_uid, 65, "1.2.3.%d", i < 2 ? 100 : 200);
+    }
+    doc->study_uid = "1.2.3.1";
+    doc->frame_of_reference_uid = "1.2.3.2";
+    doc->series_uid = "1.2.3.3";
+    doc->sop_instance_uid = "1.2.3.5";
+    doc->document_title = "tracemesh asset=t@1 mesh=abc";
+    doc->datetime_utc = "20260102030405";
+    doc->sources = refs;
+    doc->n_sources = 3;
+}
+
+static void test_dicom_export__stl_written_and_read_back(void **state)
+{
+    (void)state;
+    char *dir = ts_mkdtemp();
+    char *a = ts_path(dir, "a.dcm"), *b = ts_path(dir, "b.dcm");
+    uint8_t stl[134];
+    tiny_stl(stl);
+    tmesh_dicom_stl_doc doc;
+    tmesh_dicom_instance_ref refs[3];
+    stl_doc(&doc, refs);
+    tmesh_error err = TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_write_stl(a, &doc, stl, sizeof stl, &err), TMESH_OK);
+    assert_int_equal(tmesh_dicom_write_stl(b, &doc, stl, sizeof stl, &err), TMESH_OK);
+    /* Read back: the class and instance, and the hash of the bytes as stored. */
+    tmesh_dicom_instance_ref back;
+    char sha[65];
+    assert_int_equal(tmesh_dicom_file_ref(&back, sha, a, &err), TMESH_OK);
+    assert_string_equal(back.sop_class_uid, TMESH_DICOM_ENCAPSULATED_STL_CLASS);
+    assert_string_equal(back.sop_instance_uid, "1.2.3.5");
+    assert_string_equal(back.series_uid, "1.2.3.3");
+    /* The same inputs give the same bytes, and the STL is inside them unchanged. */
+    uint8_t *da = NULL, *db = NULL;
+    size_t la = 0, lb = 0;
+    assert_int_equal(tmesh_fs_read_all(a, &da, &la, &err), TMESH_OK);
+    assert_int_equal(tmesh_fs_read_all(b, &db, &lb, &err), TMESH_OK);
+    assert_int_equal(la, lb);
+    assert_memory_equal(da, db, la);
+    uint8_t dg[32];
+    char hex[65];
+    tmesh_sha256_buf(da, la, dg);
+    tmesh_sha256_hex(dg, hex);
+    assert_string_equal(hex, sha);
+    int found = 0;
+    for (size_t i = 0; i + sizeof stl <= la && !found; i++)
+        found = memcmp(da + i, stl, sizeof stl) == 0;
+    assert_true(found);
+    /* Empty patient name (type 2, VR PN, length 0) and the UCUM code are present. */
+    static const uint8_t empty_name[] = {0x10, 0x00, 0x10, 0x00, 'P', 'N', 0, 0};
+    found = 0;
+    for (size_t i = 0; i + sizeof empty_name <= la && !found; i++)
+        found = memcmp(da + i, empty_name, sizeof empty_name) == 0;
+    assert_true(found);
+    found = 0;
+    for (size_t i = 0; i + 4 <= la && !found; i++)
+        found = memcmp(da + i, "UCUM", 4) == 0;
+    assert_true(found);
+    free(da);
+    free(db);
+    free(a);
+    free(b);
+    ts_rmtree(dir);
+    free(dir);
+}
+
+static void test_dicom_export__errors_name_the_field(void **state)
+{
+    (void)state;
+    char *dir = ts_mkdtemp();
+    char *a = ts_path(dir, "a.dcm"), *bad = ts_path(dir, "no/such/folder/a.dcm");
+    uint8_t stl[134];
+    tiny_stl(stl);
+    tmesh_dicom_stl_doc doc;
+    tmesh_dicom_instance_ref refs[3];
+    tmesh_error err = TMESH_ERROR_INIT;
+
+    stl_doc(&doc, refs);
+    doc.study_uid = NULL;
+    assert_int_equal(tmesh_dicom_write_stl(a, &doc, stl, sizeof stl, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "study_uid: missing");
+
+    stl_doc(&doc, refs);
+    doc.frame_of_reference_uid = "1.2.x";
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_write_stl(a, &doc, stl, sizeof stl, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "frame_of_reference_uid: '1.2.x'");
+
+    stl_doc(&doc, refs);
+    snprintf(refs[1].sop_class_uid, 65, "1.02");
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_write_stl(a, &doc, stl, sizeof stl, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "sources[1].sop_class_uid");
+
+    stl_doc(&doc, refs);
+    doc.instance_number = 0;
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_write_stl(a, &doc, stl, sizeof stl, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "instance_number");
+
+    stl_doc(&doc, refs);
+    doc.patient_name = "Smith\\John";
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_write_stl(a, &doc, stl, sizeof stl, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "patient_name");
+
+    stl_doc(&doc, refs);
+    doc.content_description = "a description longer than the sixty-four characters an LO holds...";
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_write_stl(a, &doc, stl, sizeof stl, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "content_description: 66 characters, at most 64");
+
+    stl_doc(&doc, refs);
+    doc.datetime_utc = "2026-01-02";
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_write_stl(a, &doc, stl, sizeof stl, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "datetime_utc");
+
+    /* A binary STL whose count does not match its length is not an STL. */
+    stl_doc(&doc, refs);
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_write_stl(a, &doc, stl, sizeof stl - 2, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "stl: 132 bytes");
+    assert_false(ts_exists(a));
+
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_write_stl(bad, &doc, stl, sizeof stl, &err), TMESH_E_IO);
+    ts_assert_error(err, TMESH_E_IO, bad);
+
+    /* Reading the UIDs of a file that is missing or not DICOM names it. */
+    tmesh_dicom_instance_ref back;
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_not_equal(tmesh_dicom_file_ref(&back, NULL, bad, &err), TMESH_OK);
+    assert_non_null(strstr(err.msg, bad));
+    ts_write_file(a, "plain text, not DICOM, but long enough to look at ................"
+                     "................................................................", 130);
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_dicom_file_ref(&back, NULL, a, &err), TMESH_E_DATA);
+    ts_assert_error(err, TMESH_E_DATA, a);
+    free(a);
+    free(bad);
+    ts_rmtree(dir);
+    free(dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -824,6 +1028,10 @@ int main(void)
         cmocka_unit_test(test_dicom_real__multiframe_syntaxes_identical),
         cmocka_unit_test(test_dicom_real__enhanced_ct_flipped_rows),
         cmocka_unit_test(test_dicom_real__jpeg2000_equals_explicit),
+        cmocka_unit_test(test_dicom_export__uid_from_text),
+        cmocka_unit_test(test_dicom_export__uid_valid),
+        cmocka_unit_test(test_dicom_export__stl_written_and_read_back),
+        cmocka_unit_test(test_dicom_export__errors_name_the_field),
     };
     return cmocka_run_group_tests_name("dicom", tests, setup, teardown);
 }
