@@ -49,9 +49,11 @@ const cli_cmd_spec cmd_export_spec = {
     "trace names the version of a file changed since). Series and SOP Instance UIDs derive\n"
     "from the version (2.25.<SHA-256 bits>), dates from its creation time (UTC): one version\n"
     "always gives the same bytes. Patient name, ID, birth date and sex are left empty. The\n"
-    "source images' SOP Classes are read from the DICOM files (--source DIR, else the folder\n"
-    "recorded at publish), which must still have their recorded SHA-256; when that folder\n"
-    "is gone they are inferred from the modality (single-frame CT, MR, PT) with a warning.",
+    "source images' SOP Classes come from the source manifest, so no DICOM file is needed;\n"
+    "with --source DIR they are read again from the files, which must still have their\n"
+    "recorded SHA-256. A manifest that does not record them (an older store) has them read\n"
+    "from the folder recorded at publish, or inferred from the modality (single-frame CT,\n"
+    "MR, PT) with a warning when that folder is gone.",
     export_opts};
 
 static void extension(const char *path, char *out, size_t cap)
@@ -175,6 +177,11 @@ static int add_manifest(dicom_source *ds, tmesh_store *s, const char *hash, cons
         rc = CLI_EXIT_DATA;
         goto done;
     }
+    /* Manifests record each image's SOP Class; without --source the export then needs no
+     * source file at all. */
+    int recorded = ns > 0;
+    for (size_t k = 0; k < ns; k++)
+        recorded &= tmesh_dicom_uid_valid(src[k].sop_class_uid);
     const char *use = source_opt ? source_opt : dir;
     int reachable = cli_store_dir_usable(use);
     if (source_opt != NULL && !reachable) {
@@ -190,8 +197,8 @@ static int add_manifest(dicom_source *ds, tmesh_store *s, const char *hash, cons
     }
     ds->refs = nr;
     const char *guess = NULL;
-    if (!reachable) {
-        /* The manifest records no SOP Class (issue 2's format). Without the files, only a
+    if (!reachable && !recorded) {
+        /* The manifest records no SOP Class (an older store). Without the files, only a
          * classic single-frame image can be named with confidence: a frame number above 0
          * means a multi-frame (enhanced) object, whose class the modality does not tell. */
         int multiframe = 0;
@@ -214,8 +221,9 @@ static int add_manifest(dicom_source *ds, tmesh_store *s, const char *hash, cons
         if (seen)
             continue;
         tmesh_dicom_instance_ref *r = &ds->refs[ds->n_refs];
-        if (guess != NULL) {
-            snprintf(r->sop_class_uid, sizeof r->sop_class_uid, "%s", guess);
+        if ((recorded && source_opt == NULL) || guess != NULL) {
+            snprintf(r->sop_class_uid, sizeof r->sop_class_uid, "%s",
+                     guess ? guess : src[k].sop_class_uid);
             snprintf(r->sop_instance_uid, sizeof r->sop_instance_uid, "%s",
                      src[k].sop_instance_uid);
             snprintf(r->series_uid, sizeof r->series_uid, "%s", series);

@@ -200,6 +200,7 @@ static tmesh_status build_manifest(tmesh_dicom_manifest **out, const tmesh_dicom
             memcpy(src->sha256, job->sha[w], 65);
             snprintf(src->sop_instance_uid, sizeof src->sop_instance_uid, "%s",
                      f->hdr.sop_instance_uid);
+            snprintf(src->sop_class_uid, sizeof src->sop_class_uid, "%s", f->hdr.sop_class_uid);
             src->frame = sl[si].frame;
             if (sl[si].geo.has_ipp)
                 memcpy(src->position, sl[si].geo.ipp, sizeof src->position);
@@ -211,6 +212,7 @@ static tmesh_status build_manifest(tmesh_dicom_manifest **out, const tmesh_dicom
         json_object_set_new(o, "path", json_string(src->path));
         json_object_set_new(o, "sha256", json_string(src->sha256));
         json_object_set_new(o, "sop_instance_uid", json_string(src->sop_instance_uid));
+        json_object_set_new(o, "sop_class_uid", json_string(src->sop_class_uid));
         json_object_set_new(o, "frame", json_integer(src->frame));
         if (sl[si].geo.has_ipp) {
             json_t *pos = json_array();

@@ -294,6 +294,8 @@ tmesh_status tmesh_store_manifest_sources(tmesh_store_source **out, size_t *n_ou
         }
         snprintf(src[i].sha256, sizeof src[i].sha256, "%s", h);
         snprintf(src[i].sop_instance_uid, sizeof src[i].sop_instance_uid, "%s", u);
+        const char *c = json_string_value(json_object_get(o, "sop_class_uid"));
+        snprintf(src[i].sop_class_uid, sizeof src[i].sop_class_uid, "%s", c ? c : "");
         src[i].frame = (uint32_t)json_integer_value(json_object_get(o, "frame"));
     }
     json_decref(root);

@@ -157,6 +157,7 @@ typedef struct tmesh_dicom_source {
     char *path;                 /* relative to the scanned folder, '/'-separated; owned    */
     char sha256[65];            /* of the file's bytes as stored (gzip included)            */
     char sop_instance_uid[65];
+    char sop_class_uid[65];     /* "" when the file has none                                */
     uint32_t frame;             /* 0-based frame within the file                            */
     double position[3];         /* ImagePositionPatient of this slice, LPS mm               */
 } tmesh_dicom_source;

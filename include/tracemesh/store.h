@@ -449,6 +449,7 @@ typedef struct tmesh_store_source {
     char *path; /* relative to the scanned folder; owned              */
     char sha256[65];
     char sop_instance_uid[65];
+    char sop_class_uid[65]; /* "" when the manifest does not record it */
     uint32_t frame;
 } tmesh_store_source;
 
