@@ -142,6 +142,10 @@ void tmesh_mesh__out_xyz(const tmesh_mesh *m, size_t v, tmesh_mesh_space space, 
 void tmesh_mesh__out_normal(const tmesh_mesh *m, size_t v, tmesh_mesh_space space, float out[3]);
 const char *tmesh_mesh__space_name(tmesh_mesh_space space);
 
+/* Read a binary STL, welding bit-identical corners. @return 0 when the file is not binary STL
+ * (nothing done), else 1 with *st the outcome */
+int tmesh_mesh__stl_read(tmesh_mesh **out, const char *path, tmesh_status *st, tmesh_error *err);
+
 /** Serialisers: fill `o` with the file's bytes. */
 void tmesh_mesh__stl_bytes(tmesh_mesh__out *o, const tmesh_mesh *m, tmesh_mesh_space space);
 void tmesh_mesh__ply_bytes(tmesh_mesh__out *o, const tmesh_mesh *m, tmesh_mesh_space space,

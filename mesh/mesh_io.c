@@ -176,7 +176,12 @@ tmesh_status tmesh_mesh_read(tmesh_mesh **out, const char *path, tmesh_error *er
         if (head[i] == '\0')
             head[i] = ' ';
     int ras = strstr(head, "SPACE=RAS") != NULL || strstr(head, "\"space\":\"RAS\"") != NULL;
-    tmesh_status rc = tmesh_mesh__assimp_read(out, path, err);
+    /* Binary STL, the common case and the large one, is read directly (assimp's vertex joining
+     * takes seconds and half a gigabyte on a full-resolution skull). */
+    tmesh_status rc = TMESH_OK;
+    if (tmesh_mesh_format_from_path(path) != TMESH_MESH_FORMAT_STL ||
+        !tmesh_mesh__stl_read(out, path, &rc, err))
+        rc = tmesh_mesh__assimp_read(out, path, err);
     if (rc != TMESH_OK || !ras)
         return rc;
     for (size_t v = 0; v < (*out)->n_vertices; v++) {
