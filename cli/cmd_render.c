@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tracemesh render: mesh files -> an illustration figure (PNG, or SVG/PDF line art) seen from a
- * named anatomical view, with labels anchored at LPS points, a scale bar, orientation letters,
- * provenance metadata and, for unreviewed work, a DRAFT mark. Headless: a private Xvfb is started
- * and stopped when no X display is available.
+ * tracemesh render: mesh files or store assets (NAME[@V]) -> an illustration figure (PNG, or
+ * SVG/PDF line art) seen from a named anatomical view, with labels anchored at LPS points, a
+ * scale bar, orientation letters, provenance metadata and, for unreviewed work, a DRAFT mark.
+ * With --name the scene and image are stored as the next version of a named figure. Headless: a
+ * private Xvfb is started and stopped when no X display is available.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "cli.h"
+#include "cli_figure.h"
 #include "tracemesh/mesh.h"
 #include "tracemesh/render.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 enum {
     OPT_OUT = 1,
@@ -36,7 +39,10 @@ enum {
     OPT_NO_ORIENTATION,
     OPT_META,
     OPT_CREASE,
-    OPT_DISPLAY
+    OPT_DISPLAY,
+    OPT_NAME,
+    OPT_NOTE,
+    OPT_SIDE
 };
 
 static const cli_opt render_opts[] = {
@@ -59,28 +65,46 @@ static const cli_opt render_opts[] = {
     {OPT_LABEL, "label", 0, "TEXT", "a label; its anchor follows with --at"},
     {OPT_AT, "at", 0, "L,P,S", "anchor of the preceding --label, patient LPS mm"},
     {OPT_TITLE, "title", 0, "TEXT", "title at the top"},
-    {OPT_DRAFT, "draft", 0, NULL, "mark the figure \"DRAFT - not clinically reviewed\""},
+    {OPT_DRAFT, "draft", 0, NULL,
+     "mesh files: mark \"DRAFT - not clinically reviewed\" (assets: set by their reviews)"},
     {OPT_NO_SCALE_BAR, "no-scale-bar", 0, NULL, "no scale bar"},
     {OPT_NO_ORIENTATION, "no-orientation", 0, NULL, "no orientation letters"},
     {OPT_META, "meta", 0, "KEY=VALUE", "provenance entry written into the figure; repeatable"},
     {OPT_CREASE, "crease", 0, "DEG", "line: crease angle, 1..180 (default 40)"},
     {OPT_DISPLAY, "display", 0, "auto|xvfb|x",
      "X display: $DISPLAY else a private Xvfb (auto), always Xvfb, or only $DISPLAY"},
+    {OPT_NAME, "name", 0, "FIG", "assets: store scene and image as the next version of FIG"},
+    {OPT_NOTE, "note", 0, "TEXT", "with --name: note recorded with the figure version"},
+    {OPT_SIDE, "side-by-side", 0, NULL,
+     "assets, PNG: the scan slice with the label outline right of the 3D view"},
+    CLI_STORE_OPT,
     {0, NULL, 0, NULL, NULL},
 };
 
 const cli_cmd_spec cmd_render_spec = {
     "render",
-    "MESH.stl... [--view anterior] [--style shaded] [--size WxH | --dpi N --width-mm MM]\n"
-    "       [--color C]... [--opacity A]... [--label TEXT --at L,P,S]... [--draft] -o FIG",
-    "Render meshes into a figure: PNG, or SVG/PDF line art.",
+    "MESH.stl... | ASSET[@V]... [--view anterior] [--style shaded]\n"
+    "       [--size WxH | --dpi N --width-mm MM] [--color C]... [--opacity A]...\n"
+    "       [--label TEXT --at L,P,S]... [--draft] [--side-by-side] [--name FIG [--note TEXT]]\n"
+    "       [--store DIR] -o FILE",
+    "Render meshes or store assets into a figure: PNG, or SVG/PDF line art.",
     "Views are named from the patient (LPS frame): in the anterior view the viewer faces the\n"
     "patient, so the patient's left is on the viewer's right and superior is up. The camera\n"
     "is fitted to the meshes; parallel projection keeps the scale bar true everywhere.\n"
     "Styles: clinical (plain grey), shaded (studio lights), ghost (translucent outer mesh over\n"
     "opaque inner ones), line (flat fill with silhouettes and creases). SVG and PDF output is\n"
     "vector line art computed from the geometry (style line). Without an X display a private\n"
-    "Xvfb is started and always stopped. Meshes are read with the mesh module's readers.",
+    "Xvfb is started and always stopped. Meshes are read with the mesh module's readers.\n"
+    "An argument that is not a file is an asset of the store, NAME or NAME@VERSION (newest\n"
+    "when no version is given). A figure of assets carries its provenance in its metadata\n"
+    "(PNG text chunks and XMP, SVG <metadata>, PDF document metadata): figure id, asset\n"
+    "versions, mesh hashes, derivations, scene hash and renderer fingerprint; it is marked\n"
+    "DRAFT exactly when some version shown has no approved review. --name FIG stores the\n"
+    "scene and the image as the next version of figure FIG and prints FIG@N and the image's\n"
+    "SHA-256 ('tracemesh rerender', 'trace' and 'verify' then work on it).\n"
+    "--side-by-side (assets, PNG) adds a square panel right of the 3D view: the scan from the\n"
+    "first asset's provenance, resampled on the plane through the centre of its labelled\n"
+    "voxels facing the viewer, with the label (or isosurface) outline, for clinical review.",
     render_opts};
 
 #define MAX_MESHES 64
@@ -128,6 +152,136 @@ static int parse_color(const char *s, double out[3])
     return 0;
 }
 
+/* A positional argument is a mesh file when it exists or looks like a path, else NAME[@V]. */
+static int is_asset_ref(const char *arg)
+{
+    struct stat sb;
+    if (stat(arg, &sb) == 0 || strchr(arg, '/') != NULL)
+        return 0;
+    static const char *const exts[] = {".stl", ".ply", ".obj", ".glb", ".gltf",
+                                       ".3mf", ".dae", ".fbx", ".vtk"};
+    const char *dot = strrchr(arg, '.');
+    for (size_t i = 0; dot && i < sizeof exts / sizeof exts[0]; i++)
+        if (strcasecmp(dot, exts[i]) == 0)
+            return 0;
+    return 1;
+}
+
+static void note_written(const char *out, const tmesh_render_opts *o,
+                         const tmesh_render_report *rep)
+{
+    if (o->style == TMESH_STYLE_LINE)
+        cli_note("wrote %s: %ux%u px, %.4f mm/px, %zu polylines, render %.2f s", out, rep->width_px,
+                 rep->height_px, rep->mm_per_px, rep->n_polylines, rep->render_s);
+    else
+        cli_note("wrote %s: %ux%u px, %.4f mm/px, render %.2f s", out, rep->width_px,
+                 rep->height_px, rep->mm_per_px, rep->render_s);
+}
+
+static tmesh_render_format format_of_path(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot == NULL || strchr(dot, '/') != NULL)
+        return TMESH_RENDER_FORMAT_AUTO;
+    if (strcasecmp(dot, ".png") == 0)
+        return TMESH_RENDER_FORMAT_PNG;
+    if (strcasecmp(dot, ".svg") == 0)
+        return TMESH_RENDER_FORMAT_SVG;
+    if (strcasecmp(dot, ".pdf") == 0)
+        return TMESH_RENDER_FORMAT_PDF;
+    return TMESH_RENDER_FORMAT_AUTO;
+}
+
+/* Figures of store assets: provenance entries always, the figure stored with --name. */
+static int render_assets(const char *const *refs, size_t n, const double (*colors)[3],
+                         size_t n_colors, const double *opac, size_t n_opac,
+                         const tmesh_render_opts *o, const tmesh_render_open_opts *oo,
+                         const char *out, const char *name, const char *note, const char *store_opt,
+                         int side)
+{
+    tmesh_error err = TMESH_ERROR_INIT;
+    tmesh_render_format fmt = format_of_path(out);
+    if (fmt == TMESH_RENDER_FORMAT_AUTO) {
+        cli_error("%s: unknown figure format (expected .png, .svg or .pdf)", out);
+        return CLI_EXIT_USAGE;
+    }
+    if (fmt != TMESH_RENDER_FORMAT_PNG && side) {
+        cli_error("%s: --side-by-side adds a raster slice: PNG only", out);
+        return CLI_EXIT_USAGE;
+    }
+    if (fmt != TMESH_RENDER_FORMAT_PNG && o->style != TMESH_STYLE_LINE) {
+        cli_error("%s: SVG and PDF figures are line art; style '%s' needs PNG", out,
+                  tmesh_render_style_name(o->style));
+        return CLI_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < o->n_meta; i++) {
+        const char *k = o->meta[i].key;
+        if (strcmp(k, "figure_id") == 0 || strcmp(k, "scene_sha256") == 0 ||
+            strcmp(k, "assets") == 0 || strncmp(k, "mesh_", 5) == 0 ||
+            strncmp(k, "derivation_", 11) == 0 || strncmp(k, "renderer_", 9) == 0) {
+            cli_error("--meta %s: that key is the figure's own provenance entry", k);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (name != NULL && tmesh_store_name_check(name, &err) != TMESH_OK) {
+        tmesh_error_context(&err, "--name: ");
+        return cli_fail(&err);
+    }
+    tmesh_store *s = NULL;
+    int rc = cli_store_open(store_opt, &s);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    cli_figure_scene fs;
+    tmesh_renderer *r = NULL;
+    char *json = NULL;
+    rc = cli_figure_from_refs(&fs, s, refs, n, colors, n_colors, opac, n_opac, o, fmt);
+    if (rc != CLI_EXIT_OK)
+        goto done_store;
+    if (side && (rc = cli_figure_side_from_chain(&fs, s)) != CLI_EXIT_OK)
+        goto done;
+    if (name != NULL) {
+        tmesh_store_version v;
+        if (tmesh_store_version_get(&v, s, name, 0, &err) == TMESH_OK) {
+            cli_error("--name %s: that is the name of an asset; choose another figure name "
+                      "(for example fig-%s)",
+                      name, name);
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
+        tmesh_error_clear(&err);
+        int ver = 0;
+        char image[65];
+        rc = cli_figure_store(s, &r, oo, name, &fs, out, note, &ver, image);
+        if (rc == CLI_EXIT_OK) {
+            printf("%s@%d %s\n", name, ver, image);
+            cli_note("wrote %s: figure %s@%d%s", out, name, ver,
+                     fs.scene.opts.draft ? " (DRAFT: a version shown is not approved)" : "");
+        }
+        goto done;
+    }
+    if (tmesh_render_scene_encode(&json, &fs.scene, &err) != TMESH_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    uint8_t d[32];
+    char hash[65], fid[40];
+    tmesh_sha256_buf(json, strlen(json), d);
+    tmesh_sha256_hex(d, hash);
+    /* not stored: the figure is named by its scene */
+    snprintf(fid, sizeof fid, "scene-%.16s", hash);
+    tmesh_render_report rep;
+    rc = cli_figure_render(&r, oo, &fs, fid, hash, out, &rep);
+    if (rc == CLI_EXIT_OK)
+        note_written(out, o, &rep);
+done:
+    free(json);
+    tmesh_render_close(r);
+    cli_figure_scene_free(&fs);
+done_store:
+    tmesh_store_close(s);
+    return rc;
+}
+
 int cmd_render(int argc, char **argv)
 {
     cli_parser p;
@@ -135,14 +289,14 @@ int cmd_render(int argc, char **argv)
     tmesh_render_opts o = TMESH_RENDER_OPTS_INIT;
     tmesh_render_open_opts oo = TMESH_RENDER_OPEN_OPTS_INIT;
     tmesh_error err = TMESH_ERROR_INIT;
-    const char *paths[MAX_MESHES], *out = NULL;
+    const char *paths[MAX_MESHES], *out = NULL, *name = NULL, *note = NULL, *store_opt = NULL;
     size_t n_paths = 0, n_colors = 0, n_opac = 0, n_labels = 0, n_meta = 0;
     double colors[MAX_MESHES][3], opac[MAX_MESHES];
     tmesh_render_label labels[MAX_LABELS];
     int label_has_at[MAX_LABELS];
     tmesh_render_meta meta[MAX_META];
     char *meta_buf[MAX_META];
-    int id, rc = CLI_EXIT_OK;
+    int id, rc = CLI_EXIT_OK, side = 0;
     const char *val;
     while ((id = cli_next(&p, &val)) != CLI_END) {
         switch (id) {
@@ -324,6 +478,18 @@ int cmd_render(int argc, char **argv)
                 goto usage;
             }
             break;
+        case OPT_NAME:
+            name = val;
+            break;
+        case OPT_NOTE:
+            note = val;
+            break;
+        case OPT_SIDE:
+            side = 1;
+            break;
+        case CLI_OPT_STORE:
+            store_opt = val;
+            break;
         case CLI_POSITIONAL:
             if (n_paths == MAX_MESHES) {
                 cli_error("too many meshes (at most %d)", MAX_MESHES);
@@ -356,6 +522,43 @@ int cmd_render(int argc, char **argv)
     o.meta = meta;
     o.n_meta = n_meta;
 
+    size_t n_assets = 0;
+    for (size_t i = 0; i < n_paths; i++)
+        n_assets += is_asset_ref(paths[i]);
+    if (n_assets > 0 && n_assets < n_paths) {
+        rc = cli_usage_error(&cmd_render_spec,
+                             "mesh files and store assets cannot be mixed in one figure "
+                             "(publish the mesh files as assets first)");
+        goto out;
+    }
+    if (n_assets == 0 && name != NULL) {
+        rc = cli_usage_error(&cmd_render_spec,
+                             "--name stores figures of store assets; mesh files carry no "
+                             "provenance (publish them as assets first)");
+        goto out;
+    }
+    if (side && n_assets == 0) {
+        rc = cli_usage_error(&cmd_render_spec,
+                             "--side-by-side needs store assets: the scan and labels come from "
+                             "their provenance");
+        goto out;
+    }
+    if (note != NULL && name == NULL) {
+        rc = cli_usage_error(&cmd_render_spec, "--note needs --name");
+        goto out;
+    }
+    if (n_assets > 0) {
+        if (o.draft) {
+            rc = cli_usage_error(&cmd_render_spec,
+                                 "--draft is for mesh files: a figure of assets is marked DRAFT "
+                                 "exactly when a version shown has no approved review");
+            goto out;
+        }
+        rc = render_assets(paths, n_paths, colors, n_colors, opac, n_opac, &o, &oo, out, name, note,
+                           store_opt, side);
+        goto out;
+    }
+
     /* options and meshes first: a bad value fails before any X server starts */
     {
         tmesh_mesh *meshes[MAX_MESHES] = {NULL};
@@ -381,12 +584,8 @@ int cmd_render(int argc, char **argv)
         }
         if (tmesh_render_figure(r, items, n_paths, out, &o, &rep, &err) != TMESH_OK)
             rc = cli_fail(&err);
-        else if (o.style == TMESH_STYLE_LINE)
-            cli_note("wrote %s: %ux%u px, %.4f mm/px, %zu polylines, render %.2f s", out,
-                     rep.width_px, rep.height_px, rep.mm_per_px, rep.n_polylines, rep.render_s);
         else
-            cli_note("wrote %s: %ux%u px, %.4f mm/px, render %.2f s", out, rep.width_px,
-                     rep.height_px, rep.mm_per_px, rep.render_s);
+            note_written(out, &o, &rep);
         tmesh_render_close(r);
     free_meshes:
         for (size_t i = 0; i < n_paths; i++)

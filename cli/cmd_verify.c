@@ -3,32 +3,39 @@
  * tracemesh verify: replay every derivation of a version (or of an exported file's version)
  * from the original DICOM files and confirm that each gives byte-identical output. The DICOM
  * files are re-hashed first; then each link runs from its stored, hash-checked inputs, roots
- * first. The first link that differs is named and the exit code is 4.
+ * first. The first link that differs is named and the exit code is 4. A figure is verified
+ * through the versions it shows, then rendered again from its stored scene and compared with
+ * its stored image: byte for byte when the renderer fingerprint is the same.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "cli_store.h"
+#include "cli_figure.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_SOURCE = 1, OPT_ALL };
+enum { OPT_SOURCE = 1, OPT_ALL, OPT_DISPLAY };
 
 static const cli_opt verify_opts[] = {
     {OPT_SOURCE, "source", 0, "DIR", "DICOM folder to replay from (default: recorded)"},
-    {OPT_ALL, "all", 0, NULL, "verify every version of every asset"},
+    {OPT_ALL, "all", 0, NULL, "verify every version of every asset and every figure"},
+    {OPT_DISPLAY, "display", 0, "auto|xvfb|x", "X display for figures, as for 'render'"},
     CLI_STORE_OPT,
     {0, NULL, 0, NULL, NULL},
 };
 
 const cli_cmd_spec cmd_verify_spec = {
-    "verify", "NAME[@VERSION] | FILE | --all [--source DIR]",
+    "verify", "NAME[@VERSION] | FIG[@N] | FILE | --all [--source DIR]",
     "Replay every derivation from the DICOM files and confirm byte-identical results.",
     "Links are checked roots first: the exported file (when FILE is given), every stored\n"
     "object's hash, the DICOM files against the manifest, then each derivation replayed from\n"
     "its inputs (dicom-load, threshold, isosurface, mesh-labels, smooth, decimate,\n"
     "filter-components, import). A hand edit cannot be replayed: its imported file is re-read\n"
     "and must give the same mesh. Prints one line per link; exit code 4 names the first\n"
-    "link that differs.",
+    "link that differs. A figure (FIG[@N] or its PNG/SVG/PDF file) is verified through\n"
+    "every version it shows, then rendered again from its stored scene: the image must be\n"
+    "byte-identical when the renderer fingerprint (VTK, OpenGL vendor, renderer, version)\n"
+    "is the one recorded; under another renderer the pixel difference and the fingerprint\n"
+    "change are reported instead (a warning, not a failure).",
     verify_opts};
 
 typedef struct link_ref {
@@ -204,12 +211,156 @@ done:
     return rc;
 }
 
+/* Pixels of two PNGs: count differing, largest channel difference. @return 0, -1 undecodable */
+static int png_diff(const uint8_t *a, size_t na, const uint8_t *b, size_t nb, size_t *n_diff,
+                    size_t *n_px, int *max_diff, char *why, size_t cap)
+{
+    tmesh_error err = TMESH_ERROR_INIT;
+    uint8_t *pa = NULL, *pb = NULL;
+    unsigned wa, ha, wb, hb;
+    if (tmesh_render_png_decode(&pa, &wa, &ha, a, na, &err) != TMESH_OK ||
+        tmesh_render_png_decode(&pb, &wb, &hb, b, nb, &err) != TMESH_OK) {
+        snprintf(why, cap, "%s", err.msg);
+        free(pa);
+        return -1;
+    }
+    int rc = 0;
+    if (wa != wb || ha != hb) {
+        snprintf(why, cap, "size %ux%u, stored %ux%u", wb, hb, wa, ha);
+        rc = -1;
+    } else {
+        *n_diff = 0;
+        *max_diff = 0;
+        *n_px = (size_t)wa * ha;
+        for (size_t i = 0; i < *n_px; i++) {
+            int d = 0;
+            for (int c = 0; c < 3; c++) {
+                int x = abs((int)pa[3 * i + c] - (int)pb[3 * i + c]);
+                d = x > d ? x : d;
+            }
+            *n_diff += d > 0;
+            *max_diff = d > *max_diff ? d : *max_diff;
+        }
+    }
+    free(pa);
+    free(pb);
+    return rc;
+}
+
+/* Verify one figure version: its file (when given), the stored objects from its image down,
+ * each version it shows, and a render from its stored scene. @return exit code */
+static int verify_figure(tmesh_store *s, tmesh_renderer **r, const tmesh_render_open_opts *oo,
+                         const char *target, const cli_figure_target *ft, const char *source)
+{
+    tmesh_error err = TMESH_ERROR_INIT;
+    const tmesh_store_figure *f = ft->fig;
+    char first[700] = "";
+    int rc = CLI_EXIT_OK;
+    tmesh_store_node *nodes = NULL;
+    size_t n = 0;
+    uint8_t *stored = NULL, *again = NULL;
+    size_t n_stored = 0, n_again = 0;
+    printf("verify figure %s@%d (%s, image %.16s...)\n", f->name, f->version, f->format, f->image);
+    if (ft->is_file) {
+        if (!ft->modified) {
+            printf("  ok        figure file      %s is the stored image\n", target);
+        } else {
+            printf("  DIFFERS   figure file      %s: no figure has its SHA-256 %.16s... (its "
+                   "metadata names %s@%d)\n",
+                   target, ft->file_sha256, f->name, f->version);
+            snprintf(first, sizeof first, "figure file %s was modified", target);
+        }
+    }
+    if (tmesh_store_walk(&nodes, &n, s, f->image, &err) != TMESH_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    size_t damaged = 0;
+    for (size_t i = 0; i < n; i++) {
+        const tmesh_store_node *nd = &nodes[i];
+        if (nd->check != TMESH_OK || (nd->derivation[0] && nd->derivation_check != TMESH_OK)) {
+            int obj = nd->check != TMESH_OK;
+            damaged++;
+            printf("  DAMAGED   stored %-9s %s\n", obj ? tmesh_store_kind_name(nd->kind) : "record",
+                   obj ? nd->hash : nd->derivation);
+            if (!first[0])
+                snprintf(first, sizeof first, "stored %s %s is damaged (run 'tracemesh fsck')",
+                         obj ? tmesh_store_kind_name(nd->kind) : "derivation record",
+                         obj ? nd->hash : nd->derivation);
+        }
+    }
+    if (damaged == 0)
+        printf("  ok        stored objects   %zu objects from the image down match their "
+               "hashes\n",
+               n);
+    for (size_t i = 0; i < f->n_assets; i++) {
+        char ref[TMESH_STORE_NAME_MAX + 16];
+        snprintf(ref, sizeof ref, "%s@%d", f->assets[i].asset, f->assets[i].version);
+        if (verify_one(s, ref, source) != CLI_EXIT_OK && !first[0])
+            snprintf(first, sizeof first, "%s, shown by the figure, does not verify", ref);
+    }
+    if (damaged > 0) /* a render from damaged objects proves nothing */
+        goto report;
+    tmesh_render_fingerprint fp;
+    if ((rc = cli_figure_rerender(s, r, oo, f, &again, &n_again, &fp)) != CLI_EXIT_OK)
+        goto done;
+    if (tmesh_store_get(&stored, &n_stored, NULL, s, f->image, &err) != TMESH_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    char now[512];
+    tmesh_render_fingerprint_text(&fp, now, sizeof now);
+    int same_fp = strcmp(now, f->renderer) == 0;
+    if (n_stored == n_again && memcmp(stored, again, n_stored) == 0) {
+        printf("  ok        render           byte-identical to the stored image (%s)\n", now);
+        goto report;
+    }
+    char diff[900] = "the bytes differ";
+    if (strcmp(f->format, "png") == 0) {
+        size_t nd = 0, np = 0;
+        int maxd = 0;
+        char why[600];
+        if (png_diff(stored, n_stored, again, n_again, &nd, &np, &maxd, why, sizeof why) == 0)
+            snprintf(diff, sizeof diff,
+                     "%zu of %zu pixels differ (%.3f %%), largest difference "
+                     "%d/255",
+                     nd, np, np ? 100.0 * (double)nd / (double)np : 0.0, maxd);
+        else
+            snprintf(diff, sizeof diff, "the images differ: %s", why);
+    }
+    if (same_fp) {
+        printf("  DIFFERS   render           %s under the same renderer (%s)\n", diff, now);
+        if (!first[0])
+            snprintf(first, sizeof first,
+                     "rendering the stored scene again gives another image under the same "
+                     "renderer: %s",
+                     diff);
+    } else {
+        printf("  CHANGED   render           %s; renderer was '%s', now '%s'\n", diff, f->renderer,
+               now);
+        cli_warn("%s@%d: the renderer changed since the figure was made ('%s' -> '%s'): %s",
+                 f->name, f->version, f->renderer, now, diff);
+    }
+report:
+    if (first[0]) {
+        cli_error("%s@%d: %s", f->name, f->version, first);
+        rc = CLI_EXIT_VERIFY;
+    }
+done:
+    free(nodes);
+    free(stored);
+    free(again);
+    return rc;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     cli_parser p;
     cli_parser_init(&p, &cmd_verify_spec, argc, argv);
     const char *target = NULL, *store_opt = NULL, *source = NULL, *val;
     int id, all = 0;
+    tmesh_render_open_opts oo = TMESH_RENDER_OPEN_OPTS_INIT;
+    tmesh_renderer *rend = NULL;
     while ((id = cli_next(&p, &val)) != CLI_END) {
         switch (id) {
         case CLI_HELP:
@@ -222,6 +373,19 @@ int cmd_verify(int argc, char **argv)
             break;
         case OPT_ALL:
             all = 1;
+            break;
+        case OPT_DISPLAY:
+            if (strcmp(val, "auto") == 0)
+                oo.display = TMESH_RENDER_DISPLAY_AUTO;
+            else if (strcmp(val, "xvfb") == 0)
+                oo.display = TMESH_RENDER_DISPLAY_XVFB;
+            else if (strcmp(val, "x") == 0)
+                oo.display = TMESH_RENDER_DISPLAY_X;
+            else
+                return cli_usage_error(&cmd_verify_spec,
+                                       "invalid value '%s' for --display: expected auto, xvfb "
+                                       "or x",
+                                       val);
             break;
         case CLI_OPT_STORE:
             store_opt = val;
@@ -242,7 +406,16 @@ int cmd_verify(int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     if (!all) {
-        rc = verify_one(s, target, source);
+        cli_figure_target ft;
+        int fr = cli_figure_target_resolve(s, target, &ft);
+        if (fr == CLI_EXIT_OK)
+            rc = verify_figure(s, &rend, &oo, target, &ft, source);
+        else if (fr > 0)
+            rc = fr;
+        else
+            rc = verify_one(s, target, source);
+        tmesh_store_figure_free(ft.fig);
+        tmesh_render_close(rend);
         tmesh_store_close(s);
         return rc;
     }
@@ -275,7 +448,44 @@ int cmd_verify(int argc, char **argv)
         free(vs);
     }
     printf("%zu of %zu versions verified\n", n_versions - n_failed, n_versions);
+    /* then every version of every figure */
+    free(names);
+    names = NULL;
+    n = 0;
+    size_t n_figs = 0, n_figs_failed = 0;
+    if (tmesh_store_figures(&names, &n, s, NULL, &err) != TMESH_OK) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        tmesh_store_figure *last = NULL;
+        if (tmesh_store_figure_get(&last, s, names[i], 0, &err) != TMESH_OK) {
+            rc = cli_fail(&err);
+            goto out;
+        }
+        for (int v = 1; v <= last->version; v++) {
+            cli_figure_target ft;
+            memset(&ft, 0, sizeof ft);
+            if (tmesh_store_figure_get(&ft.fig, s, names[i], v, &err) != TMESH_OK) {
+                tmesh_store_figure_free(last);
+                rc = cli_fail(&err);
+                goto out;
+            }
+            int r1 = verify_figure(s, &rend, &oo, names[i], &ft, source);
+            tmesh_store_figure_free(ft.fig);
+            n_figs++;
+            if (r1 != CLI_EXIT_OK) {
+                n_figs_failed++;
+                if (rc == CLI_EXIT_OK)
+                    rc = r1;
+            }
+        }
+        tmesh_store_figure_free(last);
+    }
+    if (n_figs > 0)
+        printf("%zu of %zu figure versions verified\n", n_figs - n_figs_failed, n_figs);
 out:
+    tmesh_render_close(rend);
     free(names);
     tmesh_store_close(s);
     return rc;

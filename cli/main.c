@@ -31,7 +31,8 @@ int cmd_fsck(int argc, char **argv);
 extern const cli_cmd_spec cmd_init_spec, cmd_publish_spec, cmd_log_spec, cmd_show_spec,
     cmd_review_spec, cmd_export_spec, cmd_trace_spec, cmd_verify_spec, cmd_fsck_spec;
 int cmd_render(int argc, char **argv);
-extern const cli_cmd_spec cmd_render_spec;
+int cmd_rerender(int argc, char **argv);
+extern const cli_cmd_spec cmd_render_spec, cmd_rerender_spec;
 /* -- declarations of further commands go above this line -- */
 
 static int cmd_help(int argc, char **argv);
@@ -57,6 +58,7 @@ const cli_command cli_commands[] = {
     {"verify", cmd_verify, &cmd_verify_spec},
     {"fsck", cmd_fsck, &cmd_fsck_spec},
     {"render", cmd_render, &cmd_render_spec},
+    {"rerender", cmd_rerender, &cmd_rerender_spec},
     /* -- further commands go above this line, in pipeline order -- */
     {"help", cmd_help, &cmd_help_spec},
 };

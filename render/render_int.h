@@ -96,6 +96,10 @@ tmesh_status render__png_encode(uint8_t **out, size_t *len_out, const uint8_t *r
 tmesh_status render__write_vector(const render__figure *fig, const char *path, int pdf,
                                   tmesh_error *err);
 
+/** The side-by-side panel (opts.side): pw x h RGB bytes, rows top to bottom. */
+tmesh_status render__side_panel(uint8_t *rgb, unsigned pw, unsigned h, const render__figure *fig,
+                                tmesh_error *err);
+
 /** Pixel size of a figure from opts (validated before). */
 void render__pixel_size(const tmesh_render_opts *o, unsigned *w_out, unsigned *h_out);
 

@@ -154,3 +154,86 @@ tmesh_status render__png_encode(uint8_t **out, size_t *len_out, const uint8_t *r
     *len_out = m.n;
     return TMESH_OK;
 }
+
+/* ---- reading a PNG back (verify compares figures pixel by pixel) ---- */
+
+typedef struct mem_in {
+    const uint8_t *p;
+    size_t n, off;
+} mem_in;
+
+static void read_fn(png_structp png, png_bytep data, png_size_t len)
+{
+    mem_in *m = png_get_io_ptr(png);
+    if (len > m->n - m->off)
+        png_error(png, "truncated PNG");
+    memcpy(data, m->p + m->off, len);
+    m->off += len;
+}
+
+tmesh_status tmesh_render_png_decode(uint8_t **rgb_out, unsigned *w_out, unsigned *h_out,
+                                     const uint8_t *data, size_t len, tmesh_error *err)
+{
+    *rgb_out = NULL;
+    *w_out = *h_out = 0;
+    if (len < 8 || png_sig_cmp((png_const_bytep)data, 0, 8) != 0)
+        return tmesh_error_set(err, TMESH_E_DATA, "not a PNG (no PNG signature)");
+    png_err_ctx ectx;
+    memset(&ectx, 0, sizeof ectx);
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ectx, error_fn, warning_fn);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (png == NULL || info == NULL) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory creating the PNG decoder");
+    }
+    mem_in m = {data, len, 0};
+    uint8_t *volatile rgb = NULL;
+    png_bytep *volatile rows = NULL;
+    volatile tmesh_status st = TMESH_OK;
+    if (setjmp(png_jmpbuf(png))) {
+        st = tmesh_error_set(err, TMESH_E_DATA, "cannot decode the PNG: %s", ectx.msg);
+    } else {
+        png_set_read_fn(png, &m, read_fn);
+        png_read_info(png, info);
+        png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+        int ct = png_get_color_type(png, info);
+        /* to 8-bit RGB whatever was stored */
+        png_set_strip_16(png);
+        png_set_strip_alpha(png);
+        png_set_packing(png);
+        if (ct == PNG_COLOR_TYPE_PALETTE)
+            png_set_palette_to_rgb(png);
+        if (ct == PNG_COLOR_TYPE_GRAY || ct == PNG_COLOR_TYPE_GRAY_ALPHA)
+            png_set_gray_to_rgb(png);
+        if (png_get_valid(png, info, PNG_INFO_tRNS))
+            png_set_tRNS_to_alpha(png);
+        png_set_interlace_handling(png);
+        png_read_update_info(png, info);
+        if (w == 0 || h == 0 || w > 65536 || h > 65536 || png_get_rowbytes(png, info) != 3 * w) {
+            st = tmesh_error_set(err, TMESH_E_DATA, "PNG of %ux%u pixels is not supported",
+                                 (unsigned)w, (unsigned)h);
+        } else {
+            rgb = malloc((size_t)w * h * 3);
+            rows = malloc(h * sizeof(png_bytep));
+            if (rgb == NULL || rows == NULL) {
+                st = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for a %ux%u PNG",
+                                     (unsigned)w, (unsigned)h);
+            } else {
+                for (png_uint_32 y = 0; y < h; y++)
+                    rows[y] = rgb + (size_t)y * w * 3;
+                png_read_image(png, rows);
+                *w_out = w;
+                *h_out = h;
+            }
+        }
+    }
+    png_destroy_read_struct(&png, &info, NULL);
+    free(rows);
+    if (st != TMESH_OK) {
+        free(rgb);
+        *w_out = *h_out = 0;
+        return st;
+    }
+    *rgb_out = rgb;
+    return TMESH_OK;
+}

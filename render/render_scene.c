@@ -9,6 +9,7 @@
 #include "vtk_bridge.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -58,6 +59,41 @@ tmesh_status tmesh_render_style_parse(tmesh_render_style *out, const char *name,
     return tmesh_error_set(err, TMESH_E_ARG,
                            "unknown style '%s' (expected clinical, shaded, ghost or line)",
                            name ? name : "(null)");
+}
+
+const char *tmesh_render_view_name(tmesh_render_view view)
+{
+    return (unsigned)view <= TMESH_VIEW_INFERIOR ? VIEW_NAMES[view] : "?";
+}
+
+const char *tmesh_render_style_name(tmesh_render_style style)
+{
+    return (unsigned)style <= TMESH_STYLE_LINE ? STYLE_NAMES[style] : "?";
+}
+
+void tmesh_render_fingerprint_text(const tmesh_render_fingerprint *fp, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "VTK %s; OpenGL %s; %s; %s", fp->vtk_version, fp->gl_vendor, fp->gl_renderer,
+             fp->gl_version);
+}
+
+/* One "OpenGL <what> string:  value" line of VTK's capability report. */
+static void capability_line(const char *report, const char *what, char *out, size_t cap)
+{
+    char key[64];
+    snprintf(key, sizeof key, "OpenGL %s string:", what);
+    const char *p = strstr(report, key);
+    if (p == NULL) {
+        snprintf(out, cap, "unknown");
+        return;
+    }
+    p += strlen(key);
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = strcspn(p, "\r\n");
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    snprintf(out, cap, "%.*s", (int)n, p);
 }
 
 static void cross(const double a[3], const double b[3], double o[3])
@@ -162,6 +198,28 @@ static tmesh_status check_opts(const tmesh_render_opts *o, tmesh_error *err)
         if (!finite3(o->labels[i].at))
             return tmesh_error_set(err, TMESH_E_ARG, "label '%s' has a non-finite anchor",
                                    o->labels[i].text);
+    }
+    if (o->side != NULL) {
+        const tmesh_render_side *sd = o->side;
+        if (sd->volume == NULL)
+            return tmesh_error_set(err, TMESH_E_ARG, "side: volume is NULL");
+        if (sd->volume->data == NULL || tmesh_volume_count(sd->volume) == 0 ||
+            (sd->labels != NULL &&
+             (sd->labels->data == NULL || tmesh_volume_count(sd->labels) == 0)))
+            return tmesh_error_set(err, TMESH_E_ARG, "side: empty volume");
+        if (!isfinite(sd->iso))
+            return tmesh_error_set(err, TMESH_E_ARG, "side: iso is not finite");
+        if (sd->labels != NULL && sd->labels->type != TMESH_VOXEL_U8 &&
+            sd->labels->type != TMESH_VOXEL_U16)
+            return tmesh_error_set(err, TMESH_E_ARG, "side: labels are not U8 or U16");
+        if (!(sd->window_width >= 0) || !isfinite(sd->window_center))
+            return tmesh_error_set(err, TMESH_E_ARG, "side: window_width %g is negative",
+                                   sd->window_width);
+        for (int i = 0; i < 3; i++)
+            if (!(sd->outline_color[i] >= 0 && sd->outline_color[i] <= 1))
+                return tmesh_error_set(err, TMESH_E_ARG,
+                                       "side: outline_color %g is out of range 0..1",
+                                       sd->outline_color[i]);
     }
     if (o->n_meta > 0 && o->meta == NULL)
         return tmesh_error_set(err, TMESH_E_ARG, "meta is NULL with n_meta %zu", o->n_meta);
@@ -327,25 +385,61 @@ static double now_s(void)
 static tmesh_status write_png(const render__figure *fig, const uint8_t *rgb, const char *path,
                               tmesh_error *err)
 {
-    unsigned w = fig->frame.w, h = fig->frame.h;
+    unsigned w3 = fig->frame.w, h = fig->frame.h;
+    unsigned pw = fig->o->side != NULL ? h : 0, w = w3 + pw; /* side panel: h x h, at the right */
+    uint8_t *panel = NULL;
+    if (pw > 0) {
+        panel = malloc((size_t)pw * h * 3);
+        if (panel == NULL)
+            return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for the side panel");
+        tmesh_status ps = render__side_panel(panel, pw, h, fig, err);
+        if (ps != TMESH_OK) {
+            free(panel);
+            return ps;
+        }
+    }
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)w, (int)h);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(s);
+        free(panel);
         return tmesh_error_set(err, TMESH_E_NOMEM, "cannot create a %ux%u cairo surface", w, h);
     }
     cairo_surface_flush(s);
     unsigned char *data = cairo_image_surface_get_data(s);
     int stride = cairo_image_surface_get_stride(s);
     for (unsigned y = 0; y < h; y++) {
-        const uint8_t *src = rgb + (size_t)(h - 1 - y) * w * 3; /* OpenGL rows are bottom-up */
+        const uint8_t *src = rgb + (size_t)(h - 1 - y) * w3 * 3; /* OpenGL rows are bottom-up */
         uint32_t *dst = (uint32_t *)(void *)(data + (size_t)y * (size_t)stride);
-        for (unsigned x = 0; x < w; x++)
+        for (unsigned x = 0; x < w3; x++)
             dst[x] = 0xFF000000u | ((uint32_t)src[3 * x] << 16) | ((uint32_t)src[3 * x + 1] << 8) |
                      src[3 * x + 2];
+        const uint8_t *ps = panel ? panel + (size_t)y * pw * 3 : NULL;
+        for (unsigned x = 0; x < pw; x++)
+            dst[w3 + x] = 0xFF000000u | ((uint32_t)ps[3 * x] << 16) |
+                          ((uint32_t)ps[3 * x + 1] << 8) | ps[3 * x + 2];
     }
+    free(panel);
     cairo_surface_mark_dirty(s);
     cairo_t *cr = cairo_create(s);
     render__draw(cr, fig, 0);
+    if (pw > 0) { /* the panel: a dividing line and what it shows */
+        double k = fig->o->dpi / 72.0;
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_rectangle(cr, w3, 0, fmax(1.0, 0.5 * k), h);
+        cairo_fill(cr);
+        cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                               CAIRO_FONT_WEIGHT_NORMAL);
+        double fs = fmin(7.0 * k, 0.045 * pw);
+        cairo_set_font_size(cr, fs);
+        cairo_text_extents_t te;
+        cairo_text_extents(cr, "scan slice, label outline", &te);
+        cairo_set_source_rgb(cr, 0, 0, 0); /* legible on any slice */
+        cairo_rectangle(cr, w3 + 0.3 * fs, h - 1.7 * fs, te.x_advance + 0.6 * fs, 1.4 * fs);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_move_to(cr, w3 + 0.6 * fs, h - 0.6 * fs);
+        cairo_show_text(cr, "scan slice, label outline");
+    }
     cairo_destroy(cr);
     cairo_surface_flush(s);
     tmesh_status st = TMESH_OK;
@@ -391,13 +485,19 @@ tmesh_status tmesh_render_figure(tmesh_renderer *r, const tmesh_render_item *ite
     if (fmt == TMESH_RENDER_FORMAT_AUTO)
         return tmesh_error_set(err, TMESH_E_ARG,
                                "%s: unknown figure format (expected .png, .svg or .pdf)", path);
+    if (fmt != TMESH_RENDER_FORMAT_PNG && o.side != NULL)
+        return tmesh_error_set(err, TMESH_E_ARG,
+                               "%s: the side-by-side slice is a raster panel: PNG only", path);
     if (fmt != TMESH_RENDER_FORMAT_PNG && o.style != TMESH_STYLE_LINE)
         return tmesh_error_set(err, TMESH_E_ARG,
                                "%s: SVG and PDF figures are line art; style '%s' needs PNG", path,
                                STYLE_NAMES[o.style]);
 
     render__figure fig;
+    tmesh_render_fingerprint fp;
+    tmesh_render_meta *all_meta = NULL;
     memset(&fig, 0, sizeof fig);
+    memset(&fp, 0, sizeof fp);
     fig.o = &o;
     fig.items = items;
     fig.n_items = n_items;
@@ -577,8 +677,36 @@ tmesh_status tmesh_render_figure(tmesh_renderer *r, const tmesh_render_item *ite
     double t1 = now_s();
     if (st != TMESH_OK)
         goto done;
+    {
+        char caps[1024];
+        st = tmesh_vtk_scene_capabilities(scene, caps, sizeof caps, err);
+        if (st != TMESH_OK)
+            goto done;
+        snprintf(fp.vtk_version, sizeof fp.vtk_version, "%s", tmesh_vtk_version());
+        capability_line(caps, "vendor", fp.gl_vendor, sizeof fp.gl_vendor);
+        capability_line(caps, "renderer", fp.gl_renderer, sizeof fp.gl_renderer);
+        capability_line(caps, "version", fp.gl_version, sizeof fp.gl_version);
+    }
     tmesh_vtk_scene_free(scene);
     scene = NULL;
+    /* the fingerprint follows the caller's provenance entries in the figure's metadata */
+    all_meta = malloc((o.n_meta + 4) * sizeof *all_meta);
+    if (all_meta == NULL) {
+        st = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if (o.n_meta > 0)
+        memcpy(all_meta, o.meta, o.n_meta * sizeof *all_meta);
+    all_meta[o.n_meta + 0].key = "renderer_vtk";
+    all_meta[o.n_meta + 0].value = fp.vtk_version;
+    all_meta[o.n_meta + 1].key = "renderer_gl_vendor";
+    all_meta[o.n_meta + 1].value = fp.gl_vendor;
+    all_meta[o.n_meta + 2].key = "renderer_gl_renderer";
+    all_meta[o.n_meta + 2].value = fp.gl_renderer;
+    all_meta[o.n_meta + 3].key = "renderer_gl_version";
+    all_meta[o.n_meta + 3].value = fp.gl_version;
+    o.meta = all_meta;
+    o.n_meta += 4;
 
     if (o.style == TMESH_STYLE_LINE) {
         /* decode the item ids and paint the PNG pixels in the fill colours */
@@ -627,7 +755,7 @@ tmesh_status tmesh_render_figure(tmesh_renderer *r, const tmesh_render_item *ite
         st = render__write_vector(&fig, path, fmt == TMESH_RENDER_FORMAT_PDF, err);
     if (st == TMESH_OK && report_out != NULL) {
         memset(report_out, 0, sizeof *report_out);
-        report_out->width_px = f->w;
+        report_out->width_px = f->w + (o.side != NULL ? f->h : 0);
         report_out->height_px = f->h;
         report_out->mm_per_px = f->mm_per_px;
         memcpy(report_out->focal, f->focal, sizeof report_out->focal);
@@ -640,8 +768,10 @@ tmesh_status tmesh_render_figure(tmesh_renderer *r, const tmesh_render_item *ite
         report_out->n_crease_edges = fig.lines.n_crease;
         report_out->n_boundary_edges = fig.lines.n_boundary;
         report_out->render_s = t1 - t0;
+        report_out->fingerprint = fp;
     }
 done:
+    free(all_meta);
     tmesh_vtk_scene_free(scene);
     render__lines_free(&fig.lines);
     free(fig.ids);

@@ -6,6 +6,7 @@
 // nothing; every VTK error is caught by an observer and returned in tmesh_error, never printed.
 #include "vtk_bridge.h"
 
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -32,6 +33,7 @@
 #include <vtkRenderer.h>
 #include <vtkSmartPointer.h>
 #include <vtkUnsignedCharArray.h>
+#include <vtkVersion.h>
 
 namespace
 {
@@ -294,4 +296,34 @@ extern "C" tmesh_status tmesh_vtk_scene_render(tmesh_vtk_scene *s, const tmesh_v
     } catch (...) {
         return from_exception(err, "render");
     }
+}
+
+extern "C" tmesh_status tmesh_vtk_scene_capabilities(tmesh_vtk_scene *s, char *buf, size_t cap,
+                                                     tmesh_error *err)
+{
+    try {
+        // Only valid once a frame was rendered: the GL context is current then. The GLX lines
+        // and the long extension lists are left out; the "OpenGL ... string" lines are kept.
+        const char *rep = s->win->ReportCapabilities();
+        std::string all = rep ? rep : "", text;
+        size_t pos = 0;
+        while (pos < all.size()) {
+            size_t end = all.find('\n', pos);
+            if (end == std::string::npos)
+                end = all.size();
+            std::string line = all.substr(pos, end - pos);
+            if (line.compare(0, 7, "OpenGL ") == 0 && line.find("string:") != std::string::npos)
+                text += line + "\n";
+            pos = end + 1;
+        }
+        std::snprintf(buf, cap, "%s", text.c_str());
+        return TMESH_OK;
+    } catch (...) {
+        return from_exception(err, "capabilities");
+    }
+}
+
+extern "C" const char *tmesh_vtk_version(void)
+{
+    return vtkVersion::GetVTKVersion();
 }

@@ -90,6 +90,17 @@ tmesh_status tmesh_vtk_scene_render(tmesh_vtk_scene *s, const tmesh_vtk_camera *
                                     const tmesh_vtk_frame_opts *fo, uint8_t *rgb_out, float *z_out,
                                     double view_out[4][4], double proj_out[4][4], tmesh_error *err);
 
+/**
+ * The "OpenGL ... string:" lines of VTK's capability report of the render window (vendor,
+ * renderer, version, shading language), raw, after a frame was rendered.
+ * @return TMESH_OK; TMESH_E_INTERNAL with VTK's text
+ */
+tmesh_status tmesh_vtk_scene_capabilities(tmesh_vtk_scene *s, char *buf, size_t cap,
+                                          tmesh_error *err);
+
+/** VTK's version string ("9.1.0"). Static storage. */
+const char *tmesh_vtk_version(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -122,6 +122,24 @@ typedef struct tmesh_render_meta {
     const char *value; /* UTF-8 text, borrowed                                            */
 } tmesh_render_meta;
 
+/** A source slice beside the 3D view, for clinical review (PNG only). */
+typedef struct tmesh_render_side {
+    const tmesh_volume *volume; /* borrowed; the scan (CT in HU), any type                    */
+    const tmesh_volume *labels; /* borrowed; the label volume the meshes came from; non-zero
+                                   voxels are outlined. Any grid: sampled in patient LPS mm.
+                                   NULL: the scan's voxels >= iso are outlined instead       */
+    double iso;                 /* with labels NULL: the isosurface value. Default 0          */
+    double window_center;       /* grey window of the scan; window_width 0: the range of the
+                                   values on the slice. Default 0, 0                        */
+    double window_width;
+    double outline_color[3];    /* RGB 0..1 of the label outline. Default green            */
+} tmesh_render_side;
+
+#define TMESH_RENDER_SIDE_INIT                                                                     \
+    {                                                                                              \
+        NULL, NULL, 0.0, 0.0, 0.0, {0.1, 0.9, 0.2}                                                \
+    }
+
 /** Options of tmesh_render_figure. */
 typedef struct tmesh_render_opts {
     tmesh_render_view view;       /* Default TMESH_VIEW_ANTERIOR                              */
@@ -152,14 +170,29 @@ typedef struct tmesh_render_opts {
     double silhouette_pt; /* line: silhouette and boundary width, points, 0.05..20.
                              Default 1.0                                                */
     double crease_pt;     /* line: crease width, points, 0.05..20. Default 0.5         */
+    const tmesh_render_side *side; /* borrowed; non-NULL: a panel of height_px x height_px
+                                      pixels right of the 3D view shows the slice of the scan
+                                      through the centre of the labelled voxels, facing the
+                                      viewer (same screen right and up in patient space), with
+                                      the label outline; the image grows by that width. PNG
+                                      only. Default NULL                                     */
 } tmesh_render_opts;
 
 #define TMESH_RENDER_OPTS_INIT                                                                     \
     {                                                                                              \
         TMESH_VIEW_ANTERIOR, 0.0, 0.0, 1.0, 0, TMESH_STYLE_SHADED, 0, TMESH_RENDER_FORMAT_AUTO,    \
             1200, 1200, 300.0, 0.0, 0.0, {1.0, 1.0, 1.0}, NULL, 0, NULL, 0, 1, 1, NULL, 0, 40.0,   \
-            1.0, 0.5                                                                               \
+            1.0, 0.5, NULL                                                                         \
     }
+
+/** The renderer fingerprint: what made the pixels. Two figures of one scene are byte-identical
+ *  when their fingerprints are equal (same VTK, same OpenGL driver). */
+typedef struct tmesh_render_fingerprint {
+    char vtk_version[32];  /* "9.1.0"                                                    */
+    char gl_vendor[128];   /* OpenGL vendor string ("Mesa/X.org")                       */
+    char gl_renderer[192]; /* OpenGL renderer string ("llvmpipe (LLVM 15.0.6, 256 bits)") */
+    char gl_version[128];  /* OpenGL version string ("4.5 (Core Profile) Mesa 22.3.6")   */
+} tmesh_render_fingerprint;
 
 /** What tmesh_render_figure did. */
 typedef struct tmesh_render_report {
@@ -172,6 +205,7 @@ typedef struct tmesh_render_report {
     size_t n_line_points;         /* line style: their points after simplification           */
     size_t n_silhouette_edges, n_crease_edges, n_boundary_edges; /* feature edges found     */
     double render_s; /* wall time of the VTK render and read-back               */
+    tmesh_render_fingerprint fingerprint; /* renderer of this figure (also in its metadata) */
 } tmesh_render_report;
 
 /** Parse a view name ("anterior", "posterior", "left", "right", "superior", "inferior").
@@ -196,6 +230,8 @@ tmesh_status tmesh_render_style_parse(tmesh_render_style *out, const char *name,
  * (appended as an incremental update), and as "key=value" keywords of the PDF's document
  * information. Item fills are the regions where each item is the nearest surface, traced from
  * an item-id buffer of the same render.
+ * Every figure's metadata also carries the renderer fingerprint, after the caller's entries:
+ * "renderer_vtk", "renderer_gl_vendor", "renderer_gl_renderer", "renderer_gl_version".
  *
  * @param r       renderer from tmesh_render_open
  * @param items   borrowed; at least one item with at least one triangle in total
@@ -203,7 +239,9 @@ tmesh_status tmesh_render_style_parse(tmesh_render_style *out, const char *name,
  * @param opts    NULL for defaults
  * @param[out] report_out optional
  * @return TMESH_OK; TMESH_E_ARG naming the option out of range ("width_px", "zoom", ...), an
- *         unknown extension, a vector format with another style, or a bad meta key;
+ *         unknown extension, a vector format with another style or with a side panel, a bad
+ *         side panel ("side: ..."), or a bad meta key; TMESH_E_DATA also for a side panel whose
+ *         labels (or iso value) select no voxel;
  *         TMESH_E_DATA for a triangle index out of range or a non-finite coordinate (names the
  *         item); TMESH_E_IO naming the path when it cannot be written; TMESH_E_INTERNAL with
  *         VTK's own text when VTK or OpenGL fails; TMESH_E_NOMEM
@@ -211,6 +249,80 @@ tmesh_status tmesh_render_style_parse(tmesh_render_style *out, const char *name,
 tmesh_status tmesh_render_figure(tmesh_renderer *r, const tmesh_render_item *items, size_t n_items,
                                  const char *path, const tmesh_render_opts *opts,
                                  tmesh_render_report *report_out, tmesh_error *err);
+
+/**
+ * One line naming a fingerprint: "VTK 9.1.0; OpenGL Mesa/X.org; llvmpipe (...); 4.5 (...)".
+ * Truncated to `cap` (NUL-terminated).
+ */
+void tmesh_render_fingerprint_text(const tmesh_render_fingerprint *fp, char *buf, size_t cap);
+
+/**
+ * Decode a PNG (8-bit RGB or RGBA, as tmesh_render_figure writes; others are converted) into
+ * RGB rows top to bottom, for comparing figures pixel by pixel.
+ * @param[out] rgb_out caller owns; free with free(); 3 * w * h bytes
+ * @return TMESH_OK; TMESH_E_DATA when the bytes are not a readable PNG; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_render_png_decode(uint8_t **rgb_out, unsigned *w_out, unsigned *h_out,
+                                     const uint8_t *png, size_t len, tmesh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Scenes: the stored description of a figure of store assets, as canonical JSON
+ * ------------------------------------------------------------------------------------------- */
+
+/** One asset of a scene (names and hashes are those of the store; the render module only
+ *  carries them). */
+typedef struct tmesh_render_scene_item {
+    char asset[65];      /* asset name (at most 64 characters)                          */
+    int version;         /* >= 1                                                        */
+    char mesh[65];       /* SHA-256 of the mesh object, lowercase hex                   */
+    char derivation[65]; /* derivation of the mesh; "" when none was recorded            */
+    double color[3];     /* as tmesh_render_item                                        */
+    double opacity;      /* as tmesh_render_item                                        */
+} tmesh_render_scene_item;
+
+/** A scene: everything tmesh_render_figure needs besides the meshes themselves. */
+typedef struct tmesh_render_scene {
+    tmesh_render_opts opts;         /* labels, title and meta are part of the scene; the
+                                       figure's own provenance entries are not            */
+    tmesh_render_format format;     /* PNG, SVG or PDF (not AUTO)                        */
+    const tmesh_render_scene_item *items; /* at least one                                 */
+    size_t n_items;
+    char side_volume[65];           /* side-by-side panel: the scan object (SHA-256); "" for
+                                       none (opts.side itself is not stored)                 */
+    char side_labels[65];           /* its label volume object; "" to outline side_iso       */
+    double side_iso;                /* the isosurface value when side_labels is ""            */
+} tmesh_render_scene;
+
+/**
+ * Canonical JSON of a scene: sorted keys, compact, reals with 17 significant digits;
+ * {"assets":[{"asset","color","derivation","mesh","opacity","version"}...],"azimuth_deg",
+ * "background","crease_deg","crease_pt","dpi","draft","elevation_deg","format","height_mm",
+ * "height_px","labels":[{"at","text"}...],"meta":{...},"orientation","perspective",
+ * "scale_bar","schema":"tracemesh.scene/1","side":null|{"iso","labels","volume"},"silhouette_pt",
+ * "ssao","style","title","view","width_mm","width_px","zoom"}. Equal scenes give equal bytes.
+ * @param[out] out caller owns; free with free(); NUL-terminated
+ * @return TMESH_OK; TMESH_E_ARG naming an item without asset or mesh, or a format that is
+ *         AUTO; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_render_scene_encode(char **out, const tmesh_render_scene *scene,
+                                       tmesh_error *err);
+
+/**
+ * Read a scene written by tmesh_render_scene_encode.
+ * @param[out] out caller owns (with every string and array it points to); free with
+ *             tmesh_render_scene_free
+ * @return TMESH_OK; TMESH_E_DATA naming the member that is missing or of the wrong type, or
+ *         when the text is not JSON; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_render_scene_decode(tmesh_render_scene **out, const char *json, size_t len,
+                                       tmesh_error *err);
+
+/** Free a scene from tmesh_render_scene_decode. Accepts NULL. */
+void tmesh_render_scene_free(tmesh_render_scene *scene);
+
+/** Name of a view ("anterior") or style ("shaded"); "?" for an unknown value. */
+const char *tmesh_render_view_name(tmesh_render_view view);
+const char *tmesh_render_style_name(tmesh_render_style style);
 
 #ifdef __cplusplus
 }

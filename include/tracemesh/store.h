@@ -549,6 +549,111 @@ typedef struct tmesh_store_fsck_report {
 tmesh_status tmesh_store_fsck(tmesh_store_fsck_report *report, tmesh_store *store,
                               tmesh_store_fsck_fn fn, void *user, tmesh_error *err);
 
+/* =============================================================================================
+ * Figures (store_figures.c): rendered figures of assets, versioned like assets.
+ *
+ * A figure version holds two objects of kind TMESH_STORE_FIGURE: the scene (canonical JSON
+ * describing what was rendered: assets at versions with mesh hashes, view, style, size...) and
+ * the image (the PNG, SVG or PDF bytes), the derivation "render" that made the image (inputs:
+ * the scene, role "scene", and each mesh, role "mesh"), the renderer fingerprint, and the asset
+ * versions it shows. Figure names follow the asset name rules; versions run 1, 2, 3... Catalog
+ * tables (figures, figure_versions, figure_assets; immutable) are added to a store when its
+ * first figure is published, so stores made before figures stay valid.
+ * ============================================================================================= */
+
+/** One asset version shown by a figure version. */
+typedef struct tmesh_store_figure_asset {
+    char asset[TMESH_STORE_NAME_MAX + 1];
+    int version;
+    char mesh[65];
+} tmesh_store_figure_asset;
+
+/** One figure version as recorded. */
+typedef struct tmesh_store_figure {
+    char name[TMESH_STORE_NAME_MAX + 1];
+    int version;
+    char scene[65];      /* scene object                                              */
+    char image[65];      /* image object (the figure file's bytes)                    */
+    char format[8];      /* "png", "svg" or "pdf"                                     */
+    char derivation[65]; /* the "render" derivation whose output is `image`            */
+    char renderer[512];  /* renderer fingerprint, one line                            */
+    char note[TMESH_STORE_NOTE_MAX + 1];
+    char created_at[32];
+    char created_by[TMESH_STORE_USER_MAX + 1];
+    size_t n_assets;
+    tmesh_store_figure_asset *assets; /* n_assets, in scene order; owned               */
+} tmesh_store_figure;
+
+/** Options of tmesh_store_figure_publish. */
+typedef struct tmesh_store_figure_publish_opts {
+    int version;      /* > 0: the version number the image was made for (it names itself
+                         NAME@VERSION inside); publishing fails when another process took
+                         that number meanwhile. 0: the next number. Default 0              */
+    const char *note; /* at most TMESH_STORE_NOTE_MAX bytes; default NULL                  */
+} tmesh_store_figure_publish_opts;
+
+#define TMESH_STORE_FIGURE_PUBLISH_OPTS_INIT                                                       \
+    {                                                                                              \
+        0, NULL                                                                                    \
+    }
+
+/**
+ * Number the next version of figure `name` would get (1 for a new figure).
+ * @return TMESH_OK; TMESH_E_ARG for a bad name; TMESH_E_IO
+ */
+tmesh_status tmesh_store_figure_next(int *out, tmesh_store *store, const char *name,
+                                     tmesh_error *err);
+
+/**
+ * Publish the next version of figure `name` (created when new), committing every pending row
+ * (the scene, image and derivation objects) in the same transaction.
+ * @param scene, image  objects of kind TMESH_STORE_FIGURE
+ * @param format        "png", "svg" or "pdf"
+ * @param derivation    derivation whose output is `image`
+ * @param renderer      renderer fingerprint, 1..511 bytes
+ * @param assets        the asset versions shown (each must exist with that mesh)
+ * @param[out] version_out the new version
+ * @return TMESH_OK; TMESH_E_ARG naming the name (also when an asset has that name), the
+ *         format, an object of another kind, a derivation of another output, or
+ *         opts->version when that number is taken; TMESH_E_NOTFOUND naming an object,
+ *         derivation or asset version the store does not hold; TMESH_E_IO (catalog unchanged)
+ */
+tmesh_status tmesh_store_figure_publish(int *version_out, tmesh_store *store, const char *name,
+                                        const char *scene, const char *image, const char *format,
+                                        const char *derivation, const char *renderer,
+                                        const tmesh_store_figure_asset *assets, size_t n_assets,
+                                        const tmesh_store_figure_publish_opts *opts,
+                                        tmesh_error *err);
+
+/**
+ * Read one figure version (`version` 0: the latest).
+ * @param[out] out caller owns; free with tmesh_store_figure_free
+ * @return TMESH_OK; TMESH_E_ARG for a bad name; TMESH_E_NOTFOUND naming "NAME@VERSION" (or
+ *         the figure) when there is none; TMESH_E_IO; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_store_figure_get(tmesh_store_figure **out, tmesh_store *store,
+                                    const char *name, int version, tmesh_error *err);
+
+/**
+ * The figure version whose image has SHA-256 `image` (the oldest when several).
+ * @param[out] out caller owns; free with tmesh_store_figure_free
+ * @return TMESH_OK; TMESH_E_NOTFOUND when no figure version has that image
+ */
+tmesh_status tmesh_store_figure_find(tmesh_store_figure **out, tmesh_store *store,
+                                     const char *image, tmesh_error *err);
+
+/** Free a figure version. Accepts NULL. */
+void tmesh_store_figure_free(tmesh_store_figure *fig);
+
+/**
+ * Names of the figures (sorted) whose latest version shows some version of `asset`; every
+ * figure when `asset` is NULL.
+ * @param[out] out caller owns; free with free(); NULL with *n_out 0 when there are none
+ * @return TMESH_OK; TMESH_E_IO; TMESH_E_NOMEM
+ */
+tmesh_status tmesh_store_figures(char (**out)[TMESH_STORE_NAME_MAX + 1], size_t *n_out,
+                                 tmesh_store *store, const char *asset, tmesh_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -974,6 +974,255 @@ static void test_render__errors__named(void **state)
     tmesh_mesh_free(s);
 }
 
+/* ---- renderer fingerprint, PNG decoding, scenes ---- */
+
+static void test_render__fingerprint__report_and_metadata(void **state)
+{
+    (void)state;
+    tmesh_mesh *s = uv_sphere(10, 0, 0, 0, 12, 24);
+    tmesh_render_item it = TMESH_RENDER_ITEM_INIT;
+    it.mesh = s;
+    tmesh_render_opts o = plain_opts(64);
+    const tmesh_render_meta meta[] = {{"figure_id", "fig@1"}};
+    o.meta = meta;
+    o.n_meta = 1;
+    tmesh_error err = TMESH_ERROR_INIT;
+    tmesh_render_report rep;
+    char *out = ts_path(g_dir, "fingerprint.png");
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, out, &o, &rep, &err), TMESH_OK);
+    assert_true(rep.fingerprint.vtk_version[0] == '9');
+    assert_string_not_equal(rep.fingerprint.gl_vendor, "unknown");
+    assert_string_not_equal(rep.fingerprint.gl_renderer, "unknown");
+    assert_string_not_equal(rep.fingerprint.gl_version, "unknown");
+    char line[600];
+    tmesh_render_fingerprint_text(&rep.fingerprint, line, sizeof line);
+    assert_true(strncmp(line, "VTK 9", 5) == 0);
+    assert_non_null(strstr(line, rep.fingerprint.gl_renderer));
+    /* in the metadata after the caller's entries */
+    uint8_t *b;
+    size_t n;
+    assert_int_equal(tmesh_fs_read_all(out, &b, &n, NULL), TMESH_OK);
+    char want[300];
+    snprintf(want, sizeof want, "<tmesh:renderer_gl_renderer>%s</tmesh:renderer_gl_renderer>",
+             rep.fingerprint.gl_renderer);
+    assert_non_null(memmem(b, n, want, strlen(want)));
+    char *fid = memmem(b, n, "<tmesh:figure_id>", 17),
+         *vtk = memmem(b, n, "<tmesh:renderer_vtk>", 20);
+    assert_non_null(fid);
+    assert_non_null(vtk);
+    assert_true(fid < vtk);
+    /* decoding gives the pixels read_png gives */
+    uint8_t *rgb = NULL;
+    unsigned w = 0, h = 0;
+    assert_int_equal(tmesh_render_png_decode(&rgb, &w, &h, b, n, &err), TMESH_OK);
+    image im = read_png(out);
+    assert_int_equal(w, im.w);
+    assert_int_equal(h, im.h);
+    assert_memory_equal(rgb, im.rgb, (size_t)w * h * 3);
+    free(im.rgb);
+    free(rgb);
+    assert_int_equal(tmesh_render_png_decode(&rgb, &w, &h, b, 20, &err), TMESH_E_DATA);
+    ts_assert_error(err, TMESH_E_DATA, "PNG");
+    tmesh_error_clear(&err);
+    assert_int_equal(tmesh_render_png_decode(&rgb, &w, &h, (const uint8_t *)"GIF89a", 6, &err),
+                     TMESH_E_DATA);
+    ts_assert_error(err, TMESH_E_DATA, "not a PNG");
+    assert_null(rgb);
+    free(b);
+    free(out);
+    tmesh_mesh_free(s);
+}
+
+static void test_render__scene__canonical_json_round_trip(void **state)
+{
+    (void)state;
+    tmesh_render_scene_item items[2];
+    memset(items, 0, sizeof items);
+    snprintf(items[0].asset, sizeof items[0].asset, "skull");
+    items[0].version = 3;
+    memset(items[0].mesh, 'a', 64);
+    memset(items[0].derivation, 'b', 64);
+    items[0].color[0] = items[0].color[1] = items[0].color[2] = -1;
+    items[0].opacity = -1;
+    snprintf(items[1].asset, sizeof items[1].asset, "vessels");
+    items[1].version = 1;
+    memset(items[1].mesh, 'c', 64);
+    items[1].color[0] = 0.8, items[1].color[1] = 0.1, items[1].color[2] = 0.1;
+    items[1].opacity = 0.5;
+    const tmesh_render_label labels[] = {{"Mandible", {1.5, -2, 30}}};
+    const tmesh_render_meta meta[] = {{"project", "atlas"}, {"author", "A. B\xc3\xa4r"}};
+    tmesh_render_scene sc;
+    memset(&sc, 0, sizeof sc);
+    tmesh_render_opts o = TMESH_RENDER_OPTS_INIT;
+    o.view = TMESH_VIEW_LEFT;
+    o.style = TMESH_STYLE_LINE;
+    o.azimuth_deg = 15;
+    o.labels = labels;
+    o.n_labels = 1;
+    o.meta = meta;
+    o.n_meta = 2;
+    o.title = "Skull \"left\"";
+    o.draft = 1;
+    sc.opts = o;
+    sc.format = TMESH_RENDER_FORMAT_SVG;
+    sc.items = items;
+    sc.n_items = 2;
+    tmesh_error err = TMESH_ERROR_INIT;
+    char *a = NULL, *b = NULL;
+    assert_int_equal(tmesh_render_scene_encode(&a, &sc, &err), TMESH_OK);
+    /* sorted keys, compact */
+    assert_true(strncmp(a, "{\"assets\":[{\"asset\":\"skull\",\"color\":[", 34) == 0);
+    assert_non_null(strstr(a, "\"schema\":\"tracemesh.scene/1\""));
+    assert_non_null(strstr(a, "\"view\":\"left\""));
+    assert_non_null(strstr(a, "\"format\":\"svg\""));
+    assert_null(strchr(a, '\n'));
+    tmesh_render_scene *d = NULL;
+    assert_int_equal(tmesh_render_scene_decode(&d, a, strlen(a), &err), TMESH_OK);
+    assert_int_equal(d->n_items, 2);
+    assert_string_equal(d->items[1].asset, "vessels");
+    assert_int_equal(d->items[0].version, 3);
+    assert_true(d->items[1].opacity == 0.5);
+    assert_true(d->items[1].color[0] == 0.8);
+    assert_int_equal(d->opts.view, TMESH_VIEW_LEFT);
+    assert_int_equal(d->opts.style, TMESH_STYLE_LINE);
+    assert_int_equal(d->format, TMESH_RENDER_FORMAT_SVG);
+    assert_true(d->opts.draft);
+    assert_string_equal(d->opts.title, "Skull \"left\"");
+    assert_int_equal(d->opts.n_labels, 1);
+    assert_string_equal(d->opts.labels[0].text, "Mandible");
+    assert_true(d->opts.labels[0].at[0] == 1.5);
+    assert_int_equal(d->opts.n_meta, 2);
+    assert_string_equal(d->opts.meta[0].key, "author"); /* sorted */
+    assert_string_equal(d->opts.meta[0].value, "A. B\xc3\xa4r");
+    assert_string_equal(d->side_volume, "");
+    /* encoding what was decoded gives the same bytes */
+    assert_int_equal(tmesh_render_scene_encode(&b, d, &err), TMESH_OK);
+    assert_string_equal(a, b);
+    tmesh_render_scene_free(d);
+    d = NULL;
+    free(b);
+    b = NULL;
+    /* a side-by-side panel: the scan and the iso value (or the label volume) round-trip */
+    memset(sc.side_volume, 'e', 64);
+    sc.side_iso = 226.5;
+    char *c = NULL;
+    assert_int_equal(tmesh_render_scene_encode(&c, &sc, &err), TMESH_OK);
+    assert_non_null(strstr(c, "\"side\":{\"iso\":226.5,\"labels\":null,\"volume\":\"eeee"));
+    assert_int_equal(tmesh_render_scene_decode(&d, c, strlen(c), &err), TMESH_OK);
+    assert_true(d->side_iso == 226.5);
+    assert_string_equal(d->side_labels, "");
+    assert_int_equal(strlen(d->side_volume), 64);
+    assert_int_equal(tmesh_render_scene_encode(&b, d, &err), TMESH_OK);
+    assert_string_equal(b, c);
+    tmesh_render_scene_free(d);
+    d = NULL;
+    free(c);
+    sc.side_volume[0] = '\0';
+    /* errors name the member */
+    assert_int_equal(tmesh_render_scene_decode(&d, "{}", 2, &err), TMESH_E_DATA);
+    ts_assert_error(err, TMESH_E_DATA, "schema");
+    tmesh_error_clear(&err);
+    assert_int_equal(tmesh_render_scene_decode(&d, "{", 1, &err), TMESH_E_DATA);
+    ts_assert_error(err, TMESH_E_DATA, "not JSON");
+    tmesh_error_clear(&err);
+    char *broken = strdup(a), *v = strstr(broken, "\"left\"");
+    memcpy(v, "\"lfet\"", 6);
+    assert_int_equal(tmesh_render_scene_decode(&d, broken, strlen(broken), &err), TMESH_E_DATA);
+    ts_assert_error(err, TMESH_E_DATA, "'view'");
+    tmesh_error_clear(&err);
+    assert_null(d);
+    sc.format = TMESH_RENDER_FORMAT_AUTO;
+    free(b);
+    b = NULL;
+    assert_int_equal(tmesh_render_scene_encode(&b, &sc, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "format");
+    tmesh_error_clear(&err);
+    sc.format = TMESH_RENDER_FORMAT_PNG;
+    items[1].mesh[0] = '\0';
+    assert_int_equal(tmesh_render_scene_encode(&b, &sc, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "item 2");
+    assert_null(b);
+    free(broken);
+    free(a);
+}
+
+static void test_render__side__panel_width_and_errors(void **state)
+{
+    (void)state;
+    tmesh_mesh *s = uv_sphere(10, 0, 0, 0, 12, 24);
+    tmesh_render_item it = TMESH_RENDER_ITEM_INIT;
+    it.mesh = s;
+    tmesh_error err = TMESH_ERROR_INIT;
+    /* a 24^3 scan of 1 mm voxels centred on the sphere, with the sphere as labels */
+    size_t dim[3] = {24, 24, 24};
+    tmesh_volume *vol = NULL, *lab = NULL;
+    assert_int_equal(tmesh_volume_new(&vol, dim, TMESH_VOXEL_I16, &err), TMESH_OK);
+    assert_int_equal(tmesh_volume_new(&lab, dim, TMESH_VOXEL_U8, &err), TMESH_OK);
+    for (int a = 0; a < 3; a++) {
+        vol->ijk_to_lps[a][a] = lab->ijk_to_lps[a][a] = 1.0;
+        vol->ijk_to_lps[a][3] = lab->ijk_to_lps[a][3] = -11.5;
+    }
+    int16_t *v = vol->data;
+    uint8_t *l = lab->data;
+    for (size_t k = 0; k < 24; k++)
+        for (size_t j = 0; j < 24; j++)
+            for (size_t i = 0; i < 24; i++) {
+                double x = i - 11.5, y = j - 11.5, z = k - 11.5;
+                int in = x * x + y * y + z * z <= 100;
+                v[(k * 24 + j) * 24 + i] = in ? 1000 : 0;
+                l[(k * 24 + j) * 24 + i] = (uint8_t)in;
+            }
+    tmesh_render_side side = TMESH_RENDER_SIDE_INIT;
+    side.volume = vol;
+    side.labels = lab;
+    tmesh_render_opts o = plain_opts(80);
+    o.width_px = 120;
+    o.side = &side;
+    tmesh_render_report rep;
+    char *png = ts_path(g_dir, "side.png"), *svg = ts_path(g_dir, "side.svg");
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, png, &o, &rep, &err), TMESH_OK);
+    assert_int_equal(rep.width_px, 200);
+    image im = read_png(png);
+    assert_int_equal(im.w, 200);
+    assert_int_equal(im.h, 80);
+    /* the outline (green) is in the panel, around its centre row */
+    size_t green = 0;
+    for (unsigned x = 120; x < 200; x++) {
+        const uint8_t *p = im.rgb + 3 * ((size_t)40 * im.w + x);
+        green += p[1] > 200 && p[0] < 60;
+    }
+    assert_true(green >= 2);
+    free(im.rgb);
+    /* the scan alone, outlined at an iso value; a value no voxel reaches is named */
+    side.labels = NULL;
+    side.iso = 500;
+    char *png2 = ts_path(g_dir, "side_iso.png");
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, png2, &o, NULL, &err), TMESH_OK);
+    side.iso = 5000;
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, png2, &o, NULL, &err), TMESH_E_DATA);
+    ts_assert_error(err, TMESH_E_DATA, "iso value");
+    tmesh_error_clear(&err);
+    side.labels = lab;
+    memset(lab->data, 0, 24 * 24 * 24);
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, png2, &o, NULL, &err), TMESH_E_DATA);
+    ts_assert_error(err, TMESH_E_DATA, "label volume is empty");
+    tmesh_error_clear(&err);
+    o.style = TMESH_STYLE_LINE;
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, svg, &o, NULL, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "PNG only");
+    tmesh_error_clear(&err);
+    side.volume = NULL;
+    o.style = TMESH_STYLE_SHADED;
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, png2, &o, NULL, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "side: volume");
+    free(png);
+    free(png2);
+    free(svg);
+    tmesh_volume_free(vol);
+    tmesh_volume_free(lab);
+    tmesh_mesh_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -992,6 +1241,9 @@ int main(void)
         cmocka_unit_test(test_render__svg__valid_xml_paths_no_image),
         cmocka_unit_test(test_render__torus__both_silhouettes_no_far_side),
         cmocka_unit_test(test_render__errors__named),
+        cmocka_unit_test(test_render__fingerprint__report_and_metadata),
+        cmocka_unit_test(test_render__scene__canonical_json_round_trip),
+        cmocka_unit_test(test_render__side__panel_width_and_errors),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -890,6 +890,156 @@ static void test_store_commit__pending_rows_need_commit(void **state)
     ts_assert_error(err, TMESH_E_NOTFOUND, "manifest");
 }
 
+/* ---- figures (store_figures.c) ---- */
+
+/* A stored image and its "render" derivation from a scene and a mesh. */
+static void store_figure_objects(tmesh_store *s, const char *mesh, const char *scene_json,
+                                 const char *image_bytes, char scene[65], char image[65],
+                                 char deriv[65])
+{
+    tmesh_error err = TMESH_ERROR_INIT;
+    assert_int_equal(tmesh_store_put(s, TMESH_STORE_FIGURE, scene_json, strlen(scene_json), scene,
+                                     &err),
+                     TMESH_OK);
+    assert_int_equal(tmesh_store_put(s, TMESH_STORE_FIGURE, image_bytes, strlen(image_bytes),
+                                     image, &err),
+                     TMESH_OK);
+    tmesh_store_input in[2] = {{"scene", scene}, {"mesh", mesh}};
+    assert_int_equal(tmesh_store_derive(s, deriv, "render", "{\"figure\":\"f\"}", in, 2, image,
+                                        &err),
+                     TMESH_OK);
+}
+
+static void test_store_figures__versions_lookup_and_errors(void **state)
+{
+    fixture *f = *state;
+    tmesh_error err = TMESH_ERROR_INIT;
+    chain c;
+    store_chain(f->s, &c, 0.0f, "{}");
+    int v = 0;
+    assert_int_equal(tmesh_store_publish(&v, f->s, "skull", c.mesh, NULL, &err), TMESH_OK);
+    /* a store without figure tables: nothing found, next version 1 */
+    tmesh_store_figure *fig = NULL;
+    assert_int_equal(tmesh_store_figure_get(&fig, f->s, "fig-a", 0, &err), TMESH_E_NOTFOUND);
+    ts_assert_error(err, TMESH_E_NOTFOUND, "fig-a");
+    tmesh_error_clear(&err);
+    char(*names)[TMESH_STORE_NAME_MAX + 1] = NULL;
+    size_t n = 9;
+    assert_int_equal(tmesh_store_figures(&names, &n, f->s, NULL, &err), TMESH_OK);
+    assert_int_equal(n, 0);
+    int next = 0;
+    assert_int_equal(tmesh_store_figure_next(&next, f->s, "fig-a", &err), TMESH_OK);
+    assert_int_equal(next, 1);
+
+    char scene[65], image[65], deriv[65];
+    store_figure_objects(f->s, c.mesh, "{\"scene\":1}", "PNG one", scene, image, deriv);
+    tmesh_store_figure_asset fa = {"skull", 1, ""};
+    snprintf(fa.mesh, sizeof fa.mesh, "%s", c.mesh);
+    tmesh_store_figure_publish_opts po = TMESH_STORE_FIGURE_PUBLISH_OPTS_INIT;
+    po.version = 1;
+    po.note = "front view";
+    assert_int_equal(tmesh_store_figure_publish(&v, f->s, "fig-a", scene, image, "png", deriv,
+                                                "VTK 9; GL x", &fa, 1, &po, &err),
+                     TMESH_OK);
+    assert_int_equal(v, 1);
+    /* the number a second image was made for is taken: refused, catalog unchanged */
+    char scene2[65], image2[65], deriv2[65];
+    store_figure_objects(f->s, c.mesh, "{\"scene\":2}", "PNG two", scene2, image2, deriv2);
+    assert_int_equal(tmesh_store_figure_publish(&v, f->s, "fig-a", scene2, image2, "png", deriv2,
+                                                "VTK 9; GL x", &fa, 1, &po, &err),
+                     TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "next number is 2");
+    tmesh_error_clear(&err);
+    po.version = 2;
+    assert_int_equal(tmesh_store_figure_publish(&v, f->s, "fig-a", scene2, image2, "png", deriv2,
+                                                "VTK 9; GL x", &fa, 1, &po, &err),
+                     TMESH_OK);
+    assert_int_equal(v, 2);
+    assert_int_equal(tmesh_store_figure_next(&next, f->s, "fig-a", &err), TMESH_OK);
+    assert_int_equal(next, 3);
+
+    assert_int_equal(tmesh_store_figure_get(&fig, f->s, "fig-a", 0, &err), TMESH_OK);
+    assert_int_equal(fig->version, 2);
+    assert_string_equal(fig->image, image2);
+    assert_string_equal(fig->derivation, deriv2);
+    assert_string_equal(fig->format, "png");
+    assert_int_equal(fig->n_assets, 1);
+    assert_string_equal(fig->assets[0].asset, "skull");
+    assert_string_equal(fig->assets[0].mesh, c.mesh);
+    tmesh_store_figure_free(fig);
+    assert_int_equal(tmesh_store_figure_get(&fig, f->s, "fig-a", 1, &err), TMESH_OK);
+    assert_string_equal(fig->note, "front view");
+    assert_string_equal(fig->scene, scene);
+    tmesh_store_figure_free(fig);
+    assert_int_equal(tmesh_store_figure_find(&fig, f->s, image, &err), TMESH_OK);
+    assert_string_equal(fig->name, "fig-a");
+    assert_int_equal(fig->version, 1);
+    tmesh_store_figure_free(fig);
+    assert_int_equal(tmesh_store_figure_find(&fig, f->s, c.mesh, &err), TMESH_E_NOTFOUND);
+    tmesh_error_clear(&err);
+    assert_int_equal(tmesh_store_figure_get(&fig, f->s, "fig-a", 3, &err), TMESH_E_NOTFOUND);
+    ts_assert_error(err, TMESH_E_NOTFOUND, "fig-a@3");
+    tmesh_error_clear(&err);
+
+    assert_int_equal(tmesh_store_figures(&names, &n, f->s, "skull", &err), TMESH_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "fig-a");
+    free(names);
+    assert_int_equal(tmesh_store_figures(&names, &n, f->s, "jaw", &err), TMESH_OK);
+    assert_int_equal(n, 0);
+    free(names);
+
+    /* errors, each naming what is wrong */
+    assert_int_equal(tmesh_store_figure_publish(&v, f->s, "skull", scene, image, "png", deriv,
+                                                "VTK", &fa, 1, NULL, &err),
+                     TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "name of an asset");
+    tmesh_error_clear(&err);
+    assert_int_equal(tmesh_store_figure_publish(&v, f->s, "fig-b", scene, image, "gif", deriv,
+                                                "VTK", &fa, 1, NULL, &err),
+                     TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "gif");
+    tmesh_error_clear(&err);
+    assert_int_equal(tmesh_store_figure_publish(&v, f->s, "fig-b", scene, c.mesh, "png", deriv,
+                                                "VTK", &fa, 1, NULL, &err),
+                     TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "not a figure");
+    tmesh_error_clear(&err);
+    assert_int_equal(tmesh_store_figure_publish(&v, f->s, "fig-b", scene, image, "png", deriv2,
+                                                "VTK", &fa, 1, NULL, &err),
+                     TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "did not make");
+    tmesh_error_clear(&err);
+    tmesh_store_figure_asset bad = fa;
+    bad.version = 7;
+    assert_int_equal(tmesh_store_figure_publish(&v, f->s, "fig-b", scene, image, "png", deriv,
+                                                "VTK", &bad, 1, NULL, &err),
+                     TMESH_E_NOTFOUND);
+    ts_assert_error(err, TMESH_E_NOTFOUND, "skull@7");
+    tmesh_error_clear(&err);
+    assert_int_equal(tmesh_store_figure_publish(&v, f->s, "../x", scene, image, "png", deriv,
+                                                "VTK", &fa, 1, NULL, &err),
+                     TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "../x");
+    tmesh_error_clear(&err);
+
+    /* the catalog keeps figure versions immutable, and fsck still finds nothing wrong */
+    sqlite3 *db = NULL;
+    char *dbp = ts_path(f->path, "catalog.db");
+    assert_int_equal(sqlite3_open(dbp, &db), SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(db, "UPDATE figure_versions SET format = 'svg'", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM figure_assets", NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(db);
+    free(dbp);
+    tmesh_store_fsck_report r;
+    assert_int_equal(tmesh_store_fsck(&r, f->s, NULL, NULL, &err), TMESH_OK);
+    assert_int_equal(r.problems, 0);
+    assert_int_equal(r.unreferenced, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -907,6 +1057,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_fsck__names_each_damage, setup, teardown),
         cmocka_unit_test(test_store_params__numbers_and_strings),
         cmocka_unit_test_setup_teardown(test_store_commit__pending_rows_need_commit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_store_figures__versions_lookup_and_errors, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
