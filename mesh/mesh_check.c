@@ -85,12 +85,37 @@ typedef struct cell_ent {
     uint32_t tri;
 } cell_ent;
 
-static int cell_cmp(const void *x, const void *y)
+/* Stable LSD radix sort of `n` entries by cell (entries come in triangle order, so the result
+ * is ordered by cell, then triangle), 16 bits per pass over the `bits` that cells use. */
+static int radix_sort_cells(cell_ent **ents, size_t n, unsigned bits)
 {
-    const cell_ent *p = x, *q = y;
-    if (p->cell != q->cell)
-        return p->cell < q->cell ? -1 : 1;
-    return p->tri < q->tri ? -1 : p->tri > q->tri;
+    cell_ent *a = *ents, *b = malloc((n ? n : 1) * sizeof *b);
+    size_t *count = malloc(65536 * sizeof *count);
+    if (b == NULL || count == NULL) {
+        free(b);
+        free(count);
+        return -1;
+    }
+    for (unsigned shift = 0; shift < bits; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(a[i].cell >> shift) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[count[(a[i].cell >> shift) & 0xffff]++] = a[i];
+        cell_ent *t = a;
+        a = b;
+        b = t;
+    }
+    free(b);
+    free(count);
+    *ents = a;
+    return 0;
 }
 
 static tmesh_status count_self_intersections(const tmesh_mesh *m, const double lo[3],
@@ -101,14 +126,22 @@ static tmesh_status count_self_intersections(const tmesh_mesh *m, const double l
     *out = 0;
     if (nt < 2)
         return TMESH_OK;
+    /* Bounding box of every triangle (min x y z, max x y z), exact in float. */
+    float *box = malloc(6 * nt * sizeof *box);
+    if (box == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory counting self-intersections");
     double mean = 0.0;
     for (size_t t = 0; t < nt; t++) {
         double ext = 0.0;
         for (int k = 0; k < 3; k++) {
-            double a = m->xyz[3 * m->tri[3 * t] + k], b = m->xyz[3 * m->tri[3 * t + 1] + k],
-                   c = m->xyz[3 * m->tri[3 * t + 2] + k];
-            double e = fmax(a, fmax(b, c)) - fmin(a, fmin(b, c));
-            ext = fmax(ext, e);
+            float a = m->xyz[3 * m->tri[3 * t] + k], b = m->xyz[3 * m->tri[3 * t + 1] + k],
+                  c = m->xyz[3 * m->tri[3 * t + 2] + k];
+            float mn = a < b ? a : b, mx = a > b ? a : b;
+            mn = c < mn ? c : mn;
+            mx = c > mx ? c : mx;
+            box[6 * t + k] = mn;
+            box[6 * t + 3 + k] = mx;
+            ext = fmax(ext, (double)mx - (double)mn);
         }
         mean += ext;
     }
@@ -125,33 +158,46 @@ static tmesh_status count_self_intersections(const tmesh_mesh *m, const double l
     for (size_t t = 0; t < nt; t++) {
         size_t c0[3], c1[3];
         for (int k = 0; k < 3; k++) {
-            double a = m->xyz[3 * m->tri[3 * t] + k], b = m->xyz[3 * m->tri[3 * t + 1] + k],
-                   c = m->xyz[3 * m->tri[3 * t + 2] + k];
-            double mn = fmin(a, fmin(b, c)), mx = fmax(a, fmax(b, c));
+            double mn = box[6 * t + k], mx = box[6 * t + 3 + k];
             c0[k] = (size_t)fmin((double)(ncell[k] - 1), floor((mn - lo[k]) / cs));
             c1[k] = (size_t)fmin((double)(ncell[k] - 1), floor((mx - lo[k]) / cs));
+        }
+        size_t need = (c1[0] - c0[0] + 1) * (c1[1] - c0[1] + 1) * (c1[2] - c0[2] + 1);
+        if (tmesh_mesh__buf_reserve(&ents, sizeof(cell_ent), need) != 0) {
+            rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory counting self-intersections");
+            goto done;
         }
         for (size_t z = c0[2]; z <= c1[2]; z++)
             for (size_t y = c0[1]; y <= c1[1]; y++)
                 for (size_t x = c0[0]; x <= c1[0]; x++) {
-                    if (tmesh_mesh__buf_reserve(&ents, sizeof(cell_ent), 1) != 0) {
-                        rc = tmesh_error_set(err, TMESH_E_NOMEM,
-                                             "out of memory counting self-intersections");
-                        goto done;
-                    }
                     cell_ent e = {((uint64_t)z * ncell[1] + y) * ncell[0] + x, (uint32_t)t};
                     ((cell_ent *)ents.data)[ents.len++] = e;
                 }
     }
+    unsigned bits = 0;
+    uint64_t total = (uint64_t)ncell[0] * ncell[1] * ncell[2];
+    while (bits < 64 && (total - 1) >> bits)
+        bits++;
     cell_ent *E = ents.data;
-    qsort(E, ents.len, sizeof *E, cell_cmp);
+    if (radix_sort_cells(&E, ents.len, bits) != 0) {
+        rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory counting self-intersections");
+        goto done;
+    }
+    ents.data = E;
     for (size_t i = 0; i < ents.len;) {
         size_t j = i;
         while (j < ents.len && E[j].cell == E[i].cell)
             j++;
-        for (size_t a = i; a < j; a++)
+        for (size_t a = i; a < j; a++) {
+            uint32_t ta = E[a].tri;
+            const float *ba = box + 6 * (size_t)ta;
             for (size_t b = a + 1; b < j; b++) {
-                uint32_t ta = E[a].tri, tb = E[b].tri;
+                uint32_t tb = E[b].tri;
+                const float *bb = box + 6 * (size_t)tb;
+                /* Disjoint boxes cannot intersect (the narrow phase would say so too). */
+                if (ba[0] > bb[3] || bb[0] > ba[3] || ba[1] > bb[4] || bb[1] > ba[4] ||
+                    ba[2] > bb[5] || bb[2] > ba[5])
+                    continue;
                 int share = 0;
                 for (int p = 0; p < 3; p++)
                     for (int q = 0; q < 3; q++)
@@ -160,18 +206,12 @@ static tmesh_status count_self_intersections(const tmesh_mesh *m, const double l
                     continue;
                 /* Count the pair once: in the cell holding the low corner of the overlap of
                  * their bounding boxes. */
-                uint64_t first = 0;
                 size_t cc[3];
                 for (int k = 0; k < 3; k++) {
-                    double mn = fmax(fmin(fmin(m->xyz[3 * m->tri[3 * ta] + k],
-                                               m->xyz[3 * m->tri[3 * ta + 1] + k]),
-                                          m->xyz[3 * m->tri[3 * ta + 2] + k]),
-                                     fmin(fmin(m->xyz[3 * m->tri[3 * tb] + k],
-                                               m->xyz[3 * m->tri[3 * tb + 1] + k]),
-                                          m->xyz[3 * m->tri[3 * tb + 2] + k]));
+                    double mn = fmax((double)ba[k], (double)bb[k]);
                     cc[k] = (size_t)fmin((double)(ncell[k] - 1), floor((mn - lo[k]) / cs));
                 }
-                first = ((uint64_t)cc[2] * ncell[1] + cc[1]) * ncell[0] + cc[0];
+                uint64_t first = ((uint64_t)cc[2] * ncell[1] + cc[1]) * ncell[0] + cc[0];
                 if (first != E[i].cell)
                     continue;
                 if (tris_intersect(m, ta, tb)) {
@@ -181,10 +221,12 @@ static tmesh_status count_self_intersections(const tmesh_mesh *m, const double l
                             bad[m->tri[3 * ta + c]] = bad[m->tri[3 * tb + c]] = 1;
                 }
             }
+        }
         i = j;
     }
 done:
     free(ents.data);
+    free(box);
     return rc;
 }
 

@@ -22,6 +22,9 @@ typedef struct tmesh_mesh__mc_table {
     uint8_t edges[256][3 * TMESH_MC_MAX_TRI]; /* triangles as edge triples, CCW from outside */
     uint8_t n_loops[256];                     /* separate surface pieces in the cube        */
     int8_t edge_loop[256][12];                /* piece of each cut edge; -1 when not cut    */
+    int8_t edge_next[256][12]; /* next cut edge along the piece's loop (the segment from e to
+                                  edge_next[e] lies in one cube face); -1 when not cut     */
+    int8_t edge_prev[256][12]; /* the inverse of edge_next                                 */
 } tmesh_mesh__mc_table;
 
 /** Derive the 256-case table (about 0.2 ms); reentrant. */
@@ -151,6 +154,10 @@ void tmesh_mesh__stl_bytes(tmesh_mesh__out *o, const tmesh_mesh *m, tmesh_mesh_s
 void tmesh_mesh__ply_bytes(tmesh_mesh__out *o, const tmesh_mesh *m, tmesh_mesh_space space,
                            int ascii);
 void tmesh_mesh__obj_bytes(tmesh_mesh__out *o, const tmesh_mesh *m, tmesh_mesh_space space);
+
+/** Write a 3MF package ourselves (mesh_io_3mf.c). */
+tmesh_status tmesh_mesh__3mf_write(const tmesh_mesh *m, const char *path, tmesh_mesh_space space,
+                                   tmesh_error *err);
 
 /** Write through assimp's export API (mesh_io_assimp.c). */
 tmesh_status tmesh_mesh__assimp_write(const tmesh_mesh *m, const char *path,

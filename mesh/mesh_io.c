@@ -137,6 +137,8 @@ tmesh_status tmesh_mesh_write(const tmesh_mesh *mesh, const char *path,
         tmesh_error_context(err, "%s", path);
         return rc;
     }
+    if (f == TMESH_MESH_FORMAT_3MF)
+        return tmesh_mesh__3mf_write(mesh, path, o.space, err);
     if (f >= TMESH_MESH_FORMAT_GLTF)
         return tmesh_mesh__assimp_write(mesh, path, f, o.space, err);
     tmesh_mesh__out out = {NULL, 0, 0, 0};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The formats we do not write ourselves (glTF 2.0, GLB, 3MF, Collada, FBX) go through assimp's
+ * The formats we do not write ourselves (glTF 2.0, GLB, Collada, FBX) go through assimp's
  * C export API with a scene built here in C, and every file is read back through assimp's C
  * import API. glTF is Y-up metres by convention; we keep patient millimetres unchanged (a
  * viewer can scale) and record units and frame in asset.extras, patched into the JSON after
@@ -109,6 +109,181 @@ static int fbx_set(uint8_t *d, size_t len, const char *name, char code, const vo
     return -1;
 }
 
+static uint64_t rd64(const uint8_t *p)
+{
+    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+static void wr64(uint8_t *p, uint64_t x)
+{
+    wr32(p, (uint32_t)x);
+    wr32(p + 4, (uint32_t)(x >> 32));
+}
+
+/* Binary FBX 7500 (64-bit) records: end offset, property count and property bytes (8 bytes
+ * each), a name (1-byte length), the properties, the child records, and a null record of 25
+ * zero bytes closing the children. assimp 5.2 writes no closing null records, so its own
+ * importer ("block offset is out of range"), Blender and the FBX SDK reject the file. fbx_copy
+ * writes the record at `in[at..]` to `o` with the null record after the children (and after a
+ * record without properties or children, as the FBX SDK writes it) and with every end offset
+ * recomputed. Returns the input end of the record, or 0 when the bytes are not as expected. */
+#define FBX_HEAD 25 /* 3 x uint64 + name length byte; also the null record's size */
+
+typedef struct fbx_out {
+    uint8_t *d;
+    size_t len, cap;
+} fbx_out;
+
+static size_t fbx_copy(fbx_out *o, const uint8_t *in, size_t at, size_t end, int depth)
+{
+    if (depth > 64 || at > end || end - at < FBX_HEAD)
+        return 0;
+    uint64_t rec_end = rd64(in + at), plen = rd64(in + at + 16);
+    size_t nl = in[at + 24];
+    if (rec_end == 0 || rec_end > end || rec_end < at + FBX_HEAD + nl ||
+        plen > rec_end - at - FBX_HEAD - nl)
+        return 0;
+    size_t body = at + FBX_HEAD + nl + (size_t)plen; /* first child, if any */
+    size_t out_at = o->len;
+    if (o->len + (size_t)(body - at) > o->cap)
+        return 0;
+    memcpy(o->d + o->len, in + at, body - at);
+    o->len += body - at;
+    size_t cur = body;
+    int children = 0;
+    while (cur < rec_end) {
+        /* assimp's own records never end in a null record; accept one if present. */
+        if (rec_end - cur == FBX_HEAD) {
+            int zero = 1;
+            for (size_t k = 0; k < FBX_HEAD && zero; k++)
+                zero = in[cur + k] == 0;
+            if (zero) {
+                cur = rec_end;
+                break;
+            }
+        }
+        size_t next = fbx_copy(o, in, cur, (size_t)rec_end, depth + 1);
+        if (next == 0)
+            return 0;
+        cur = next;
+        children = 1;
+    }
+    if (children || rd64(in + at + 8) == 0) {
+        if (o->len + FBX_HEAD > o->cap)
+            return 0;
+        memset(o->d + o->len, 0, FBX_HEAD);
+        o->len += FBX_HEAD;
+    }
+    wr64(o->d + out_at, (uint64_t)o->len);
+    return (size_t)rec_end;
+}
+
+/* Rewrite assimp's binary FBX: null records added (see fbx_copy) and the footer rebuilt as
+ * assimp writes it (footer id, zero padding to 16 bytes, 4 zero bytes, version, 120 zero
+ * bytes, magic). Returns malloc'd bytes or NULL when the layout is not the expected one. */
+static uint8_t *fbx_add_null_records(const uint8_t *in, size_t len, size_t *len_out)
+{
+    if (len < 27 + FBX_HEAD + 16 + 140 || rd32(in + 23) < 7500)
+        return NULL;
+    fbx_out o;
+    o.cap = 2 * len + 4096; /* at most one null record per record: each record is >= 25 bytes */
+    o.len = 27;
+    o.d = malloc(o.cap);
+    if (o.d == NULL)
+        return NULL;
+    memcpy(o.d, in, 27);
+    size_t cur = 27;
+    while (cur + FBX_HEAD <= len && rd64(in + cur) != 0) {
+        size_t next = fbx_copy(&o, in, cur, len, 0);
+        if (next == 0) {
+            free(o.d);
+            return NULL;
+        }
+        cur = next;
+    }
+    /* Top-level null record, then assimp's footer id (16 bytes) and its fixed tail. */
+    if (cur + FBX_HEAD + 16 + 140 > len || o.len + FBX_HEAD + 16 + 32 + 140 > o.cap) {
+        free(o.d);
+        return NULL;
+    }
+    memset(o.d + o.len, 0, FBX_HEAD);
+    o.len += FBX_HEAD;
+    memcpy(o.d + o.len, in + cur + FBX_HEAD, 16);
+    o.len += 16;
+    size_t pad = 16 - o.len % 16;
+    memset(o.d + o.len, 0, pad + 4);
+    o.len += pad + 4;
+    memcpy(o.d + o.len, in + len - 140, 140); /* version, 120 zero bytes, magic */
+    o.len += 140;
+    *len_out = o.len;
+    return o.d;
+}
+
+/* Set the integer value of a binary FBX record that holds one 'I' property (`name` as the
+ * record name). Returns 0, or -1 when not found. */
+static int fbx_set_record_int(uint8_t *d, size_t len, const char *name, int32_t v)
+{
+    size_t nl = strlen(name);
+    for (size_t i = FBX_HEAD; i + nl + 5 <= len; i++) {
+        if (d[i - 1] != nl || memcmp(d + i, name, nl) != 0 || rd64(d + i - 17) != 1 ||
+            rd64(d + i - 9) != 5 || d[i + nl] != 'I')
+            continue;
+        wr32(d + i + nl + 1, (uint32_t)v);
+        return 0;
+    }
+    return -1;
+}
+
+/* Zip (3MF): every entry's DOS modification time and date, in the local header and in the
+ * central directory, set to 1980-01-01 00:00 (the earliest DOS date). Returns 0, or -1 when
+ * the archive is not laid out as expected. */
+static int zip_clear_times(uint8_t *d, size_t len)
+{
+    if (len < 22)
+        return -1;
+    size_t eocd = len - 22;
+    while (rd32(d + eocd) != 0x06054b50u) {
+        if (eocd == 0 || len - eocd > 22 + 65535)
+            return -1;
+        eocd--;
+    }
+    size_t n = (size_t)d[eocd + 10] | (size_t)d[eocd + 11] << 8;
+    size_t at = rd32(d + eocd + 16);
+    for (size_t e = 0; e < n; e++) {
+        if (at + 46 > eocd || rd32(d + at) != 0x02014b50u)
+            return -1;
+        size_t local = rd32(d + at + 42);
+        if (local + 30 > len || rd32(d + local) != 0x04034b50u)
+            return -1;
+        static const uint8_t dos[4] = {0x00, 0x00, 0x21, 0x00}; /* time 00:00:00, 1980-01-01 */
+        memcpy(d + at + 12, dos, 4);
+        memcpy(d + local + 10, dos, 4);
+        at += 46 + ((size_t)d[at + 28] | (size_t)d[at + 29] << 8) +
+              ((size_t)d[at + 30] | (size_t)d[at + 31] << 8) +
+              ((size_t)d[at + 32] | (size_t)d[at + 33] << 8);
+    }
+    return 0;
+}
+
+/* Replace the text between the first `<tag>` and the following `</tag>` by `value`, in place
+ * when the lengths agree (assimp writes "YYYY-MM-DDTHH:MM:SS", 19 characters). Returns 0, or
+ * -1 when not found or of another length. */
+static int xml_set_text(char *text, size_t len, const char *tag, const char *value)
+{
+    char open[64], close[64];
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    size_t ol = strlen(open), cl = strlen(close), vl = strlen(value);
+    for (size_t i = 0; i + ol + vl + cl <= len; i++)
+        if (memcmp(text + i, open, ol) == 0) {
+            if (memcmp(text + i + ol + vl, close, cl) != 0)
+                return -1;
+            memcpy(text + i + ol, value, vl);
+            return 0;
+        }
+    return -1;
+}
+
 static int fbx_set_int(uint8_t *d, size_t len, const char *name, int32_t v)
 {
     uint8_t b[4];
@@ -134,7 +309,17 @@ static tmesh_status finish_file(const char *src, const char *path, int gltf, int
         memcpy(&u, &cm, sizeof u);
         for (int k = 0; k < 8; k++)
             b[k] = (uint8_t)(u >> (8 * k));
-        int bad = len < 23 || memcmp(data, "Kaydara FBX Binary", 18) != 0;
+        int bad = len < 27 || memcmp(data, "Kaydara FBX Binary", 18) != 0;
+        /* Identical bytes for the same mesh: assimp stamps the export time into
+         * FBXHeaderExtension/CreationTimeStamp; set it to the fixed 1970-01-01 00:00:00.000
+         * that assimp already writes as CreationTime. */
+        static const struct {
+            const char *name;
+            int32_t value;
+        } stamp[] = {{"Year", 1970},  {"Month", 1},  {"Day", 1},        {"Hour", 0},
+                     {"Minute", 0},   {"Second", 0}, {"Millisecond", 0}};
+        for (size_t k = 0; k < sizeof stamp / sizeof stamp[0] && !bad; k++)
+            bad = fbx_set_record_int(data, len, stamp[k].name, stamp[k].value) != 0;
         bad = bad || fbx_set(data, len, "UnitScaleFactor", 'D', b, 8) != 0;
         bad = bad || fbx_set_int(data, len, "UpAxis", 2) != 0;
         bad = bad || fbx_set_int(data, len, "UpAxisSign", 1) != 0;
@@ -142,11 +327,16 @@ static tmesh_status finish_file(const char *src, const char *path, int gltf, int
         bad = bad || fbx_set_int(data, len, "FrontAxisSign", -1) != 0;
         bad = bad || fbx_set_int(data, len, "CoordAxis", 0) != 0;
         bad = bad || fbx_set_int(data, len, "CoordAxisSign", 1) != 0;
-        if (bad)
+        size_t fl = 0;
+        uint8_t *fixed = bad ? NULL : fbx_add_null_records(data, len, &fl);
+        if (fixed == NULL)
             rc = tmesh_error_set(err, TMESH_E_INTERNAL,
-                                 "%s: unexpected FBX layout from assimp (GlobalSettings)", path);
+                                 "%s: unexpected FBX layout from assimp (GlobalSettings, "
+                                 "CreationTimeStamp or record structure)",
+                                 path);
         else
-            rc = tmesh_fs_write_atomic(path, data, len, err);
+            rc = tmesh_fs_write_atomic(path, fixed, fl, err);
+        free(fixed);
         free(data);
         return rc;
     }
@@ -159,9 +349,18 @@ static tmesh_status finish_file(const char *src, const char *path, int gltf, int
                                "<unit name=\"millimeter\" meter=\"0.001\" />", &l1);
         char *b = a ? replace_once(a, l1, "<up_axis>Y_UP</up_axis>", "<up_axis>Z_UP</up_axis>", &l2)
                     : NULL;
+        /* assimp stamps the export time into asset/created and asset/modified; a fixed
+         * date keeps the bytes a function of the mesh alone. */
+        if (b != NULL && (xml_set_text(b, l2, "created", "1970-01-01T00:00:00") != 0 ||
+                          xml_set_text(b, l2, "modified", "1970-01-01T00:00:00") != 0)) {
+            free(b);
+            b = NULL;
+        }
         if (b == NULL)
             rc = tmesh_error_set(err, TMESH_E_INTERNAL,
-                                 "%s: unexpected Collada layout from assimp (unit, up_axis)", path);
+                                 "%s: unexpected Collada layout from assimp (unit, up_axis, "
+                                 "created, modified)",
+                                 path);
         else
             rc = tmesh_fs_write_atomic(path, b, l2, err);
         free(a);
@@ -170,6 +369,12 @@ static tmesh_status finish_file(const char *src, const char *path, int gltf, int
         return rc;
     }
     if (!gltf) {
+        /* 3MF is a zip archive whose entries carry assimp's export time. */
+        if (len < 4 || memcmp(data, "PK\3\4", 4) != 0 || zip_clear_times(data, len) != 0) {
+            free(data);
+            return tmesh_error_set(err, TMESH_E_INTERNAL,
+                                   "%s: unexpected zip layout from assimp (3MF)", path);
+        }
         rc = tmesh_fs_write_atomic(path, data, len, err);
         free(data);
         return rc;

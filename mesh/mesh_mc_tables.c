@@ -156,7 +156,8 @@ static int triangulate(const int *loop, int n, uint8_t *out)
     return nt;
 }
 
-static void build_case(int cs, uint8_t *n_tri, uint8_t *edges, uint8_t *n_loops, int8_t *edge_loop)
+static void build_case(int cs, uint8_t *n_tri, uint8_t *edges, uint8_t *n_loops, int8_t *edge_loop,
+                       int8_t *edge_next, int8_t *edge_prev)
 {
     int next[12];
     for (int e = 0; e < 12; e++)
@@ -235,11 +236,19 @@ static void build_case(int cs, uint8_t *n_tri, uint8_t *edges, uint8_t *n_loops,
     }
     *n_tri = (uint8_t)nt;
     *n_loops = (uint8_t)nl;
+    for (int e = 0; e < 12; e++)
+        edge_next[e] = edge_prev[e] = -1;
+    for (int e = 0; e < 12; e++)
+        if (next[e] >= 0) {
+            edge_next[e] = (int8_t)next[e];
+            edge_prev[next[e]] = (int8_t)e;
+        }
 }
 
 void tmesh_mesh__mc_build_table(tmesh_mesh__mc_table *t)
 {
     memset(t, 0, sizeof *t);
     for (int cs = 0; cs < 256; cs++)
-        build_case(cs, &t->n_tri[cs], t->edges[cs], &t->n_loops[cs], t->edge_loop[cs]);
+        build_case(cs, &t->n_tri[cs], t->edges[cs], &t->n_loops[cs], t->edge_loop[cs],
+                   t->edge_next[cs], t->edge_prev[cs]);
 }

@@ -2,8 +2,8 @@
 /*
  * mesh: the third stage of the pipeline. Turns a volume (intensities or labels) into a closed,
  * manifold, outward-oriented triangle mesh in patient LPS millimetres; smooths, decimates and
- * cleans it; checks it; and reads and writes mesh files (STL, PLY, OBJ natively; glTF, GLB, 3MF,
- * Collada and FBX through assimp).
+ * cleans it; checks it; and reads and writes mesh files (STL, PLY, OBJ and 3MF natively; glTF,
+ * GLB, Collada and FBX through assimp).
  */
 #ifndef TRACEMESH_MESH_H
 #define TRACEMESH_MESH_H
@@ -89,11 +89,12 @@ typedef struct tmesh_mesh_label_opts {
  * half way between inside and outside samples. MC follows tmesh_mesh_isosurface. NETS places
  * one vertex per separate sheet in each cell the surface crosses (the loops of the cell's MC
  * case, at the mean of their edge crossings) and joins the four cells around each crossed edge
- * with two triangles (shorter diagonal): the dual of the MC surface, closed and outward. It is
- * manifold except where one sheet passes through a cube face twice and is joined on both
- * sides (two dual edges then coincide): rare on smooth shapes, but thin trabecular bone in a CT
- * mask gives a few hundred such edges per million; tmesh_mesh_check reports them, and MC (the
- * default) has no such case.
+ * with two triangles (shorter diagonal): the dual of the MC surface, closed, manifold and
+ * outward. Where one sheet passes through a cube face twice and the sheet of the cell on the
+ * other side does too (thin trabecular bone in a CT mask gives a few hundred such faces per
+ * million triangles), the lower cell's vertex is split in two along the sheet's loop so that
+ * the two crossings join different vertices, and the polygons around the affected edges are
+ * fanned (around a new centre vertex when two split cells meet there).
  * Every vertex of the result has `labels` set to the extracted label (1 when `label` is 0).
  * Output is identical at any thread count and closed where the label touches the border.
  *
@@ -342,7 +343,7 @@ typedef enum tmesh_mesh_format {
     TMESH_MESH_FORMAT_OBJ = 4,  /* Wavefront OBJ (own writer)                  */
     TMESH_MESH_FORMAT_GLTF = 5, /* glTF 2.0 JSON + .bin (assimp)               */
     TMESH_MESH_FORMAT_GLB = 6,  /* glTF 2.0 binary (assimp)                    */
-    TMESH_MESH_FORMAT_3MF = 7,  /* 3MF (assimp)                                */
+    TMESH_MESH_FORMAT_3MF = 7,  /* 3MF (own writer)                            */
     TMESH_MESH_FORMAT_DAE = 8,  /* Collada (assimp)                            */
     TMESH_MESH_FORMAT_FBX = 9   /* binary FBX (assimp)                         */
 } tmesh_mesh_format;
@@ -370,17 +371,23 @@ tmesh_mesh_format tmesh_mesh_format_from_path(const char *path);
 /**
  * Write a mesh, in millimetres, recording the frame. A mesh with `labels` is written as one
  * object per label named "label_N" (OBJ "o" groups; glTF/GLB/3MF/Collada/FBX nodes), by the
- * label of each triangle's first vertex, and PLY gets a "ushort label" vertex property.
+ * label of each triangle's first vertex (3MF: objects with name="label_N"), and PLY gets a
+ * "ushort label" vertex property.
  * Frame records: STL in its 80-byte header
  * ("tracemesh 0.1.0 UNITS=mm SPACE=LPS"), PLY as "comment SPACE=LPS", OBJ as "# SPACE=LPS",
  * glTF/GLB in asset.extras ({"units":"mm","space":"LPS"}), Collada as unit millimeter and
  * Z_UP (z is superior in LPS and RAS), FBX as UnitScaleFactor 0.1 (cm per unit) with a Z-up
  * axis system, 3MF as unit millimeter. glTF viewers assume metres, so scale on import there.
- * Coordinates are written at full float precision. STL, PLY and OBJ are written atomically and
- * their bytes depend only on the mesh and the options, as do glTF and GLB; 3MF, Collada and FBX
- * carry assimp's time stamps, so their bytes change from run to run. GLB, 3MF, Collada and FBX go
- * through a temporary file and are then written atomically; glTF and its .bin are written in place
- * by assimp. Normals are written when the mesh has them (not STL, which stores facet normals).
+ * Coordinates are written at full float precision. The bytes of every format depend only on
+ * the mesh and the options: 3MF zip entries are dated 1980-01-01 00:00, and the export times
+ * that assimp stamps into Collada (asset created/modified) and FBX (CreationTimeStamp) are set
+ * to 1970-01-01. 3MF records units and frame in a stored Metadata/tracemesh.txt part and in
+ * the model's Description metadata. FBX is binary 7500 with
+ * the null records that close nested records added (assimp 5.2 omits them, so its own importer,
+ * Blender and the FBX SDK would reject the file). STL, PLY, OBJ and 3MF are written atomically;
+ * GLB, Collada and FBX go through a temporary file and are then written atomically; glTF and its
+ * .bin are written in place by assimp. Normals are written when the mesh has them (not STL,
+ * which stores facet normals).
  * @param mesh borrowed
  * @param opts NULL for defaults
  * @return TMESH_OK; TMESH_E_ARG for an unknown extension, format or space (names the path), or
@@ -398,7 +405,9 @@ tmesh_status tmesh_mesh_write(const tmesh_mesh *mesh, const char *path,
  * back as stored). Meshes or nodes named "label_N"
  * (as tmesh_mesh_write names the objects of a labelled mesh) set `labels` to N; other
  * vertices get 0; `labels` stays NULL when no name matches. A file written by
- * tmesh_mesh_write with SPACE=RAS is converted back to LPS.
+ * tmesh_mesh_write with SPACE=RAS is converted back to LPS when the format records the frame
+ * (STL, PLY, OBJ, 3MF, glTF, GLB); Collada and FBX come back as stored. assimp names 3MF
+ * meshes by object id, so labels do not come back from 3MF.
  * Not thread-safe (assimp keeps its last error in a global).
  * @param[out] out caller owns
  * @return TMESH_OK; TMESH_E_NOTFOUND when the path does not exist; TMESH_E_IO when it cannot be
