@@ -18,9 +18,11 @@ static const cli_opt log_opts[] = {
 };
 
 const cli_cmd_spec cmd_log_spec = {
-    "log", "[NAME] [--json]", "List the versions of an asset (or every asset).",
+    "log", "[NAME] [--json]", "List the versions of an asset or figure (or every one).",
     "Each version shows its mesh SHA-256, the operation that made it, its parent, the note,\n"
-    "who published it and when, and its review state (unreviewed until someone reviews it).",
+    "who published it and when, and its review state (unreviewed until someone reviews it).\n"
+    "A figure's versions show the image SHA-256 and the asset versions each one shows.\n"
+    "Without NAME: every asset's latest version, then every figure's (figures not in --json).",
     log_opts};
 
 static const char *review_word(int state)
@@ -38,6 +40,76 @@ static const char *operation_of(tmesh_store *s, const char *deriv, char *buf, si
         snprintf(buf, cap, "? (derivation record damaged)");
     tmesh_store_derivation_free(d);
     return buf[0] ? buf : "-";
+}
+
+/* "skull@2, skin@1" */
+static void print_shown(const tmesh_store_figure *f)
+{
+    for (size_t i = 0; i < f->n_assets; i++)
+        printf("%s%s@%d", i ? ", " : "", f->assets[i].asset, f->assets[i].version);
+}
+
+/* Without a name: the figures after the assets. */
+static void print_figures(tmesh_store *s)
+{
+    char(*names)[TMESH_STORE_NAME_MAX + 1] = NULL;
+    size_t n = 0;
+    if (tmesh_store_figures(&names, &n, s, NULL, NULL) != TMESH_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        tmesh_store_figure *f = NULL;
+        if (tmesh_store_figure_get(&f, s, names[i], 0, NULL) != TMESH_OK)
+            continue;
+        printf("%-24s figure, %d version%s, latest %s@%d %s %.12s shows ", f->name, f->version,
+               f->version == 1 ? "" : "s", f->name, f->version, f->format, f->image);
+        print_shown(f);
+        printf("\n");
+        tmesh_store_figure_free(f);
+    }
+    free(names);
+}
+
+/* 'log FIG': every version of a figure, newest first (JSON: oldest first, as for assets). */
+static int log_figure(tmesh_store *s, const tmesh_store_figure *latest, int json)
+{
+    if (json)
+        printf("[");
+    for (int k = 0; k < latest->version; k++) {
+        int ver = json ? k + 1 : latest->version - k;
+        tmesh_store_figure *f = NULL;
+        tmesh_error err = TMESH_ERROR_INIT;
+        if (tmesh_store_figure_get(&f, s, latest->name, ver, &err) != TMESH_OK) {
+            if (json)
+                printf("]\n");
+            return cli_fail(&err);
+        }
+        if (json) {
+            printf("%s{\"figure\":", k ? "," : "");
+            cli_json_string(stdout, f->name);
+            printf(",\"version\":%d,\"format\":\"%s\",\"image\":\"%s\",\"scene\":\"%s\","
+                   "\"derivation\":\"%s\",\"shows\":[",
+                   f->version, f->format, f->image, f->scene, f->derivation);
+            for (size_t i = 0; i < f->n_assets; i++)
+                printf("%s\"%s@%d\"", i ? "," : "", f->assets[i].asset, f->assets[i].version);
+            printf("],\"renderer\":");
+            cli_json_string(stdout, f->renderer);
+            printf(",\"note\":");
+            cli_json_string(stdout, f->note);
+            printf(",\"created_at\":\"%s\",\"created_by\":", f->created_at);
+            cli_json_string(stdout, f->created_by);
+            printf("}");
+        } else {
+            printf("%s@%d  %s %.12s  shows ", f->name, f->version, f->format, f->image);
+            print_shown(f);
+            printf("  %s%s%s\n", f->created_at, f->created_by[0] ? " by " : "", f->created_by);
+            if (f->note[0])
+                printf("    note     %s\n", f->note);
+        }
+        tmesh_store_figure_free(f);
+    }
+    if (json)
+        printf("]\n");
+    return CLI_EXIT_OK;
 }
 
 /* "mesh", or "labels" for a label asset's version. */
@@ -110,11 +182,19 @@ int cmd_log(int argc, char **argv)
         }
         if (json)
             printf("]\n");
+        else
+            print_figures(s);
         free(names);
         goto done;
     }
     tmesh_store_version *vs = NULL;
     size_t n = 0;
+    tmesh_store_figure *fig = NULL;
+    if (tmesh_store_figure_get(&fig, s, name, 0, NULL) == TMESH_OK) {
+        rc = log_figure(s, fig, json);
+        tmesh_store_figure_free(fig);
+        goto done;
+    }
     if (tmesh_store_versions(&vs, &n, s, name, &err) != TMESH_OK) {
         rc = cli_fail(&err);
         goto done;

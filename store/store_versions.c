@@ -114,6 +114,12 @@ tmesh_status tmesh_store_publish(int *version_out, tmesh_store *s, const char *a
     if ((st = tmesh_store_name_check(asset, err)) != TMESH_OK ||
         (st = text_check("note", o.note, TMESH_STORE_NOTE_MAX, 0, err)) != TMESH_OK)
         return st;
+    /* One name, one thing: a figure's name is not also an asset's. */
+    tmesh_store_figure *fig = NULL;
+    if (tmesh_store_figure_get(&fig, s, asset, 0, NULL) == TMESH_OK) {
+        tmesh_store_figure_free(fig);
+        return tmesh_error_set(err, TMESH_E_ARG, "asset name '%s' is taken by a figure", asset);
+    }
     if (!tmesh_store_hash_valid(mesh))
         return tmesh_error_set(err, TMESH_E_ARG, "mesh '%s' is not a SHA-256", mesh);
     tmesh_store_kind k = tmesh_store__known_kind(s, mesh);
