@@ -3,7 +3,9 @@
  * Hole filling: the background reachable from the volume border is flooded, and what it cannot
  * reach is an enclosed cavity and becomes foreground. 3D floods through faces (6-connected
  * background, the complement of 26-connected foreground); the per-slice mode floods each k-slice
- * in 2D (4-connected), one slice per parallel chunk.
+ * in 2D (4-connected), one slice per parallel chunk. When the background has few runs along i
+ * (the Visible Human head's bone mask: 196 thousand in 61 million voxels), 3D filling joins the
+ * runs by union-find instead of flooding voxels.
  */
 #include "seg_int.h"
 
@@ -136,13 +138,63 @@ static tmesh_status flood_chunk(size_t s, void *user, tmesh_error *err)
     return flood_slab(jb->pd, &jb->q[s], slab_k0(s), slab_k1(jb->pd, s), &jb->cur[s], err);
 }
 
+/*
+ * 3D on runs: the background runs are joined through faces (union-find); a component with a run
+ * on the volume border is outside, every other one is a cavity and is filled. Used when the mask
+ * has few background runs, as CT masks do; the result is the same set as the flood's.
+ */
+static tmesh_status fill_3d_runs(uint8_t *out, const tmesh_volume *mask, const seg_runs *r,
+                                 tmesh_error *err)
+{
+    const size_t nx = mask->dim[0], ny = mask->dim[1], nz = mask->dim[2];
+    uint32_t *parent = malloc((r->n ? r->n : 1) * sizeof *parent);
+    uint8_t *border = calloc(r->n ? r->n : 1, 1);
+    if (parent == NULL || border == NULL) {
+        free(parent);
+        free(border);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for %zu runs", r->n);
+    }
+    tmesh_seg__runs_label(parent, r, 6);
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++) {
+            size_t row = j + ny * k;
+            int edge = j == 0 || k == 0 || j + 1 == ny || k + 1 == nz;
+            for (size_t x = r->row_off[row]; x < r->row_off[row + 1]; x++)
+                if (edge || r->a[x] == 0 || r->b[x] + 1 == nx)
+                    border[parent[x]] = 1;
+        }
+    if ((const void *)out != mask->data)
+        tmesh_seg__binarize(out, mask);
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++) {
+            size_t row = j + ny * k;
+            for (size_t x = r->row_off[row]; x < r->row_off[row + 1]; x++)
+                if (!border[parent[x]])
+                    memset(out + nx * row + r->a[x], 1, r->b[x] - r->a[x] + 1);
+        }
+    free(parent);
+    free(border);
+    return TMESH_OK;
+}
+
 /* 3D: background connected through faces to the border is flooded to 2; out = (w != 2). */
 static tmesh_status fill_3d(uint8_t *out, const tmesh_volume *mask, unsigned threads,
                             tmesh_error *err)
 {
     const size_t nx = mask->dim[0], ny = mask->dim[1], nz = mask->dim[2];
+    seg_runs runs;
+    /* the run method needs about 12 bytes a run: use it while that stays under a byte a voxel */
+    tmesh_status st = tmesh_seg__runs_find(&runs, mask, 0, nx * ny * nz / 16, threads, err);
+    if (st != TMESH_OK)
+        return st;
+    if (runs.a != NULL) {
+        st = fill_3d_runs(out, mask, &runs, err);
+        tmesh_seg__runs_free(&runs);
+        return st;
+    }
+    tmesh_seg__runs_free(&runs);
     seg_padded pd;
-    tmesh_status st = tmesh_seg__pad_mask(&pd, mask, threads, err);
+    st = tmesh_seg__pad_mask(&pd, mask, threads, err);
     if (st != TMESH_OK)
         return st;
     fill3_job jb;
@@ -282,4 +334,27 @@ tmesh_status tmesh_seg_fill_holes(tmesh_volume **out, const tmesh_volume *mask,
     }
     *out = res;
     return TMESH_OK;
+}
+
+tmesh_status tmesh_seg__fill_inplace(tmesh_volume *mask, const tmesh_seg_fill_opts *opts,
+                                     tmesh_error *err)
+{
+    TMESH_ASSERT(mask != NULL && opts != NULL);
+    tmesh_status st;
+    if (mask->type != TMESH_VOXEL_U8) {
+        tmesh_volume *res = NULL;
+        if ((st = tmesh_seg_fill_holes(&res, mask, opts, err)) == TMESH_OK)
+            tmesh_seg__take_data(mask, res);
+        return st;
+    }
+    if (opts->per_slice != 0 && opts->per_slice != 1)
+        return tmesh_error_set(err, TMESH_E_ARG, "per_slice %d must be 0 or 1", opts->per_slice);
+    /* both methods read the mask fully (into runs or a padded copy) before writing to it */
+    tmesh_seg__binarize(mask->data, mask);
+    if (opts->per_slice) {
+        fill2_job jb = {mask->data, mask->dim[0], mask->dim[1]};
+        return tmesh_parallel_for(mask->dim[2], opts->threads, fill_slice, &jb, NULL, NULL, NULL,
+                                  err);
+    }
+    return fill_3d(mask->data, mask, opts->threads, err);
 }

@@ -18,9 +18,27 @@ int tmesh_seg__is_mask(const tmesh_volume *vol);
 /* TMESH_E_ARG naming `what` unless the volume is U8 or U16. */
 tmesh_status tmesh_seg__check_mask(const tmesh_volume *vol, const char *what, tmesh_error *err);
 
+/* Advise the system to back a large, not yet touched buffer with huge pages (no-op elsewhere). */
+void tmesh_seg__hint_huge(void *p, size_t len);
+
 /* Allocate a zeroed volume of `type` with src's dims and matrix. */
 tmesh_status tmesh_seg__new_like(tmesh_volume **out, const tmesh_volume *src, tmesh_voxel_type type,
                                  tmesh_error *err);
+
+/* Move src's samples (and type) into dst, freeing dst's old samples and src (same dims). */
+void tmesh_seg__take_data(tmesh_volume *dst, tmesh_volume *src);
+
+/*
+ * In-place variants for the recipe runner, which owns its mask: the result replaces the mask's
+ * samples, so a chain of operations needs no new volume per step. Same options, checks and
+ * results as the public functions (the mask stays U8 0/1, or becomes it).
+ */
+tmesh_status tmesh_seg__components_inplace(tmesh_volume *mask,
+                                           const tmesh_seg_components_opts *opts, tmesh_error *err);
+tmesh_status tmesh_seg__morph_inplace(tmesh_volume *mask, const tmesh_seg_morph_opts *opts,
+                                      tmesh_error *err);
+tmesh_status tmesh_seg__fill_inplace(tmesh_volume *mask, const tmesh_seg_fill_opts *opts,
+                                     tmesh_error *err);
 
 /* TMESH_E_ARG naming a and b when their dims or matrices differ. */
 tmesh_status tmesh_seg__same_geometry(const tmesh_volume *a, const tmesh_volume *b,
@@ -120,6 +138,34 @@ tmesh_status tmesh_seg__dist_threshold(uint8_t *out, const float *d2, const size
 tmesh_status tmesh_seg__morph_buf(uint8_t *m, const size_t dim[3], const double w[3],
                                   tmesh_seg_morph_op op, double radius, unsigned threads,
                                   tmesh_error *err);
+
+/*
+ * The runs of a mask along i, row by row (row = j + dim[1]*k), in index order: run x covers
+ * i in [a[x], b[x]] of row `row` for row_off[row] <= x < row_off[row + 1]. Sparse masks have few
+ * runs, so components and hole filling work on runs instead of voxels.
+ */
+typedef struct seg_runs {
+    size_t dim[3];
+    size_t n;        /* runs                  */
+    size_t *row_off; /* dim[1]*dim[2] + 1     */
+    uint32_t *a, *b; /* first and last i      */
+} seg_runs;
+
+/*
+ * Find the runs of non-zero (fg = 1) or zero (fg = 0) samples of a U8 or U16 mask, in parallel
+ * over k-slices. When there are more than max_runs, returns TMESH_OK with r->a == NULL (the caller
+ * uses a voxel method instead).
+ */
+tmesh_status tmesh_seg__runs_find(seg_runs *r, const tmesh_volume *mask, int fg, size_t max_runs,
+                                  unsigned threads, tmesh_error *err);
+void tmesh_seg__runs_free(seg_runs *r);
+
+/*
+ * Connected runs (6, 18 or 26 connectivity between their voxels): parent[x] (r->n entries) is set
+ * to the smallest run index of x's component, which is also the component's first voxel in index
+ * order.
+ */
+void tmesh_seg__runs_label(uint32_t *parent, const seg_runs *r, int connectivity);
 
 /* Default display colour of a label value. */
 void tmesh_seg__default_rgb(uint16_t value, uint8_t rgb_out[3]);

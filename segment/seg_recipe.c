@@ -1032,9 +1032,13 @@ static tmesh_status run_op(run_state *s, const tmesh_seg_recipe *r, const seg_op
         o.min_volume_mm3 = x0;
         o.seeds = seeds;
         o.n_seeds = op->n_seeds;
-        if ((st = tmesh_seg_components(&res, NULL, s->mask, &o, err)) == TMESH_OK) {
+        if (d->kind != OP_LABEL_COMPONENTS) {
+            /* the run state owns its mask: change it in place, with no new volume */
+            if ((st = tmesh_seg__components_inplace(s->mask, &o, err)) == TMESH_OK)
+                s->components = 0;
+        } else if ((st = tmesh_seg_components(&res, NULL, s->mask, &o, err)) == TMESH_OK) {
             set_mask(s, res);
-            s->components = d->kind == OP_LABEL_COMPONENTS;
+            s->components = 1;
         }
         break;
     }
@@ -1047,8 +1051,8 @@ static tmesh_status run_op(run_state *s, const tmesh_seg_recipe *r, const seg_op
                                   : d->kind == OP_OPEN  ? TMESH_SEG_OPEN
                                                         : TMESH_SEG_CLOSE,
                                   x0, threads};
-        if ((st = tmesh_seg_morph(&res, s->mask, &o, err)) == TMESH_OK)
-            set_mask(s, res);
+        if ((st = tmesh_seg__morph_inplace(s->mask, &o, err)) == TMESH_OK)
+            s->components = 0;
         break;
     }
     case OP_SMOOTH: {
@@ -1060,8 +1064,8 @@ static tmesh_status run_op(run_state *s, const tmesh_seg_recipe *r, const seg_op
     case OP_FILL:
     case OP_FILL2D: {
         tmesh_seg_fill_opts o = {d->kind == OP_FILL2D, threads};
-        if ((st = tmesh_seg_fill_holes(&res, s->mask, &o, err)) == TMESH_OK)
-            set_mask(s, res);
+        if ((st = tmesh_seg__fill_inplace(s->mask, &o, err)) == TMESH_OK)
+            s->components = 0;
         break;
     }
     case OP_HOLLOW: {

@@ -13,16 +13,43 @@ typedef struct thr_job {
     const tmesh_volume *img;
     uint8_t *out;
     double lo, hi;
+    long ilo, ihi; /* integer types: the same test on integers (see int_bounds) */
     size_t slice;
 } thr_job;
 
-#define THR_LOOP(T)                                                                                \
+/*
+ * For integer samples v, lo <= v <= hi is the same test as ceil(lo) <= v <= floor(hi), and the
+ * integer form vectorises (the double one converts every sample). Bounds are clamped to the
+ * type's range so they fit in a long; an empty range gives ilo > ihi.
+ */
+static void int_bounds(thr_job *j, double tmin, double tmax)
+{
+    double a = ceil(j->lo), b = floor(j->hi);
+    if (a < tmin)
+        a = tmin;
+    if (b > tmax)
+        b = tmax;
+    if (a > b || a > tmax || b < tmin) {
+        j->ilo = 1;
+        j->ihi = 0;
+        return;
+    }
+    j->ilo = (long)a;
+    j->ihi = (long)b;
+}
+
+#define THR_INT_LOOP(T)                                                                            \
     do {                                                                                           \
         const T *s = (const T *)j->img->data + base;                                               \
-        for (size_t t = 0; t < j->slice; t++) {                                                    \
-            double v = (double)s[t];                                                               \
-            o[t] = (uint8_t)(v >= j->lo && v <= j->hi);                                            \
+        const T lo = (T)j->ilo, hi = (T)j->ihi;                                                    \
+        if (j->ilo > j->ihi) {                                                                     \
+            memset(o, 0, j->slice);                                                                \
+            break;                                                                                 \
         }                                                                                          \
+        /* a local count: o (bytes) may alias *j, which would reload j->slice every step */        \
+        const size_t n = j->slice;                                                                 \
+        for (size_t t = 0; t < n; t++)                                                             \
+            o[t] = (uint8_t)((s[t] >= lo) & (s[t] <= hi));                                         \
     } while (0)
 
 static tmesh_status thr_chunk(size_t k, void *user, tmesh_error *err)
@@ -33,17 +60,22 @@ static tmesh_status thr_chunk(size_t k, void *user, tmesh_error *err)
     uint8_t *o = j->out + base;
     switch (j->img->type) {
     case TMESH_VOXEL_U8:
-        THR_LOOP(uint8_t);
+        THR_INT_LOOP(uint8_t);
         break;
     case TMESH_VOXEL_I16:
-        THR_LOOP(int16_t);
+        THR_INT_LOOP(int16_t);
         break;
     case TMESH_VOXEL_U16:
-        THR_LOOP(uint16_t);
+        THR_INT_LOOP(uint16_t);
         break;
-    case TMESH_VOXEL_F32:
-        THR_LOOP(float);
-        break; /* NaN compares false: never selected */
+    case TMESH_VOXEL_F32: {
+        const float *s = (const float *)j->img->data + base;
+        for (size_t t = 0; t < j->slice; t++) {
+            double v = (double)s[t];
+            o[t] = (uint8_t)(v >= j->lo && v <= j->hi); /* NaN compares false: never selected */
+        }
+        break;
+    }
     }
     return TMESH_OK;
 }
@@ -73,7 +105,20 @@ tmesh_status tmesh_seg_threshold(tmesh_volume **out, const tmesh_volume *image,
     tmesh_volume *m = NULL;
     if ((st = tmesh_seg__new_like(&m, image, TMESH_VOXEL_U8, err)) != TMESH_OK)
         return st;
-    thr_job j = {image, m->data, o.lower, o.upper, image->dim[0] * image->dim[1]};
+    thr_job j = {image, m->data, o.lower, o.upper, 0, 0, image->dim[0] * image->dim[1]};
+    switch (image->type) {
+    case TMESH_VOXEL_U8:
+        int_bounds(&j, 0.0, 255.0);
+        break;
+    case TMESH_VOXEL_I16:
+        int_bounds(&j, -32768.0, 32767.0);
+        break;
+    case TMESH_VOXEL_U16:
+        int_bounds(&j, 0.0, 65535.0);
+        break;
+    case TMESH_VOXEL_F32:
+        break;
+    }
     st = tmesh_parallel_for(image->dim[2], o.threads, thr_chunk, &j, NULL, NULL, NULL, err);
     if (st != TMESH_OK) {
         tmesh_volume_free(m);

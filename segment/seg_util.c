@@ -4,10 +4,15 @@
  * neighbourhoods and the breadth-first flood every region operation (growing, components, hole
  * filling) is built on.
  */
+/* madvise is not in C11: it comes from the platform when it has one (see tmesh_seg__hint_huge) */
+#define _DEFAULT_SOURCE
 #include "seg_int.h"
 
 #include <math.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 int tmesh_seg__is_mask(const tmesh_volume *vol)
 {
@@ -23,14 +28,40 @@ tmesh_status tmesh_seg__check_mask(const tmesh_volume *vol, const char *what, tm
     return TMESH_OK;
 }
 
+void tmesh_seg__hint_huge(void *p, size_t len)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    /* Large buffers are touched page by page on first write; in a virtual machine each 4 KiB
+     * fault is costly, and 2 MiB pages cut their number 512-fold. Only the whole pages inside
+     * the buffer are advised; the advice changes no value and may be ignored. */
+    const uintptr_t pg = 4096;
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), e = ((uintptr_t)p + len) & ~(pg - 1);
+    if (len >= ((size_t)4 << 20) && e > a)
+        (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
+
 tmesh_status tmesh_seg__new_like(tmesh_volume **out, const tmesh_volume *src, tmesh_voxel_type type,
                                  tmesh_error *err)
 {
     tmesh_status st = tmesh_volume_new(out, src->dim, type, err);
     if (st != TMESH_OK)
         return st;
+    tmesh_seg__hint_huge((*out)->data, tmesh_volume_count(*out) * tmesh_voxel_size(type));
     memcpy((*out)->ijk_to_lps, src->ijk_to_lps, sizeof src->ijk_to_lps);
     return TMESH_OK;
+}
+
+void tmesh_seg__take_data(tmesh_volume *dst, tmesh_volume *src)
+{
+    free(dst->data);
+    dst->data = src->data;
+    dst->type = src->type;
+    src->data = NULL;
+    tmesh_volume_free(src);
 }
 
 tmesh_status tmesh_seg__same_geometry(const tmesh_volume *a, const tmesh_volume *b,
@@ -362,4 +393,210 @@ void tmesh_seg__default_rgb(uint16_t value, uint8_t rgb_out[3])
     rgb_out[0] = c[0];
     rgb_out[1] = c[1];
     rgb_out[2] = c[2];
+}
+
+/* ---- runs ---- */
+
+typedef struct runs_job {
+    seg_runs *r;
+    const tmesh_volume *mask;
+    int fg;
+    int fill; /* 0: count runs per row into row_off[r + 1]; 1: write them */
+} runs_job;
+
+/* Runs of one row of u8 samples; counts only when a is NULL. Whole 8-byte words of zeros are
+ * skipped at once, which makes the mostly empty rows of a sparse mask cheap. */
+static size_t row_runs_u8(const uint8_t *s, size_t nx, int fg, uint32_t *a, uint32_t *b)
+{
+    size_t n = 0, i = 0;
+    while (i < nx) {
+        if (fg) {
+            for (uint64_t w8; i + 8 <= nx && (memcpy(&w8, s + i, 8), w8 == 0);)
+                i += 8;
+            while (i < nx && !s[i])
+                i++;
+        } else {
+            while (i < nx && s[i])
+                i++;
+        }
+        if (i >= nx)
+            break;
+        size_t start = i;
+        if (fg) {
+            while (i < nx && s[i])
+                i++;
+        } else {
+            for (uint64_t w8; i + 8 <= nx && (memcpy(&w8, s + i, 8), w8 == 0);)
+                i += 8;
+            while (i < nx && !s[i])
+                i++;
+        }
+        if (a != NULL) {
+            a[n] = (uint32_t)start;
+            b[n] = (uint32_t)(i - 1);
+        }
+        n++;
+    }
+    return n;
+}
+
+static size_t row_runs_u16(const uint16_t *s, size_t nx, int fg, uint32_t *a, uint32_t *b)
+{
+    size_t n = 0, i = 0;
+    while (i < nx) {
+        while (i < nx && (s[i] != 0) != (fg != 0))
+            i++;
+        if (i >= nx)
+            break;
+        size_t start = i;
+        while (i < nx && (s[i] != 0) == (fg != 0))
+            i++;
+        if (a != NULL) {
+            a[n] = (uint32_t)start;
+            b[n] = (uint32_t)(i - 1);
+        }
+        n++;
+    }
+    return n;
+}
+
+static tmesh_status runs_chunk(size_t k, void *user, tmesh_error *err)
+{
+    (void)err;
+    runs_job *jb = user;
+    seg_runs *r = jb->r;
+    const size_t nx = r->dim[0], ny = r->dim[1];
+    for (size_t j = 0; j < ny; j++) {
+        size_t row = j + ny * k, base = nx * row;
+        uint32_t *a = NULL, *b = NULL;
+        if (jb->fill) {
+            a = r->a + r->row_off[row];
+            b = r->b + r->row_off[row];
+        }
+        size_t n = jb->mask->type == TMESH_VOXEL_U8
+                       ? row_runs_u8((const uint8_t *)jb->mask->data + base, nx, jb->fg, a, b)
+                       : row_runs_u16((const uint16_t *)jb->mask->data + base, nx, jb->fg, a, b);
+        if (!jb->fill)
+            r->row_off[row + 1] = n;
+    }
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_seg__runs_find(seg_runs *r, const tmesh_volume *mask, int fg, size_t max_runs,
+                                  unsigned threads, tmesh_error *err)
+{
+    memset(r, 0, sizeof *r);
+    memcpy(r->dim, mask->dim, sizeof r->dim);
+    size_t nrows = mask->dim[1] * mask->dim[2];
+    if (mask->dim[0] > UINT32_MAX)
+        return TMESH_OK; /* not representable: the caller falls back */
+    r->row_off = malloc((nrows + 1) * sizeof *r->row_off);
+    if (r->row_off == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for %zu row offsets", nrows);
+    r->row_off[0] = 0;
+    runs_job jb = {r, mask, fg, 0};
+    tmesh_status st =
+        tmesh_parallel_for(mask->dim[2], threads, runs_chunk, &jb, NULL, NULL, NULL, err);
+    if (st != TMESH_OK) {
+        tmesh_seg__runs_free(r);
+        return st;
+    }
+    for (size_t row = 0; row < nrows; row++)
+        r->row_off[row + 1] += r->row_off[row];
+    r->n = r->row_off[nrows];
+    if (r->n > max_runs || r->n >= UINT32_MAX) {
+        tmesh_seg__runs_free(r);
+        memcpy(r->dim, mask->dim, sizeof r->dim);
+        return TMESH_OK;
+    }
+    r->a = malloc((r->n ? r->n : 1) * sizeof *r->a);
+    r->b = malloc((r->n ? r->n : 1) * sizeof *r->b);
+    if (r->a == NULL || r->b == NULL) {
+        tmesh_seg__runs_free(r);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for %zu runs", r->n);
+    }
+    jb.fill = 1;
+    st = tmesh_parallel_for(mask->dim[2], threads, runs_chunk, &jb, NULL, NULL, NULL, err);
+    if (st != TMESH_OK)
+        tmesh_seg__runs_free(r);
+    return st;
+}
+
+void tmesh_seg__runs_free(seg_runs *r)
+{
+    free(r->row_off);
+    free(r->a);
+    free(r->b);
+    memset(r, 0, sizeof *r);
+}
+
+static uint32_t uf_find(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+static void uf_union(uint32_t *parent, uint32_t x, uint32_t y)
+{
+    x = uf_find(parent, x);
+    y = uf_find(parent, y);
+    /* the smaller index becomes the root: parent[x] <= x always holds */
+    if (x < y)
+        parent[y] = x;
+    else if (y < x)
+        parent[x] = y;
+}
+
+/* Union the runs of row ra with those of row rb that overlap when widened by ext voxels. */
+static void join_rows(uint32_t *parent, const seg_runs *r, size_t ra, size_t rb, uint32_t ext)
+{
+    size_t i = r->row_off[ra], ie = r->row_off[ra + 1];
+    size_t j = r->row_off[rb], je = r->row_off[rb + 1];
+    while (i < ie && j < je) {
+        if ((uint64_t)r->b[i] + ext < r->a[j]) {
+            i++;
+        } else if ((uint64_t)r->b[j] + ext < r->a[i]) {
+            j++;
+        } else {
+            uf_union(parent, (uint32_t)i, (uint32_t)j);
+            if (r->b[i] < r->b[j])
+                i++;
+            else
+                j++;
+        }
+    }
+}
+
+void tmesh_seg__runs_label(uint32_t *parent, const seg_runs *r, int connectivity)
+{
+    const size_t ny = r->dim[1], nz = r->dim[2];
+    for (size_t x = 0; x < r->n; x++)
+        parent[x] = (uint32_t)x;
+    /* Each neighbouring row is joined once, from the later row: (j-1, k) and (j, k-1) share a
+     * face with (j, k) and allow a step in i unless 6-connected; (j-1, k-1) and (j+1, k-1) share
+     * an edge (18: no step in i; 26: one). */
+    uint32_t e1 = connectivity == 6 ? 0 : 1, e2 = connectivity == 26 ? 1 : 0;
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++) {
+            size_t row = j + ny * k;
+            if (r->row_off[row] == r->row_off[row + 1])
+                continue;
+            if (j > 0)
+                join_rows(parent, r, row, row - 1, e1);
+            if (k > 0) {
+                join_rows(parent, r, row, row - ny, e1);
+                if (connectivity != 6) {
+                    if (j > 0)
+                        join_rows(parent, r, row, row - ny - 1, e2);
+                    if (j + 1 < ny)
+                        join_rows(parent, r, row, row - ny + 1, e2);
+                }
+            }
+        }
+    /* parent[x] <= x, so one pass in index order leaves every run pointing at its root */
+    for (size_t x = 0; x < r->n; x++)
+        parent[x] = parent[parent[x]];
 }

@@ -261,7 +261,7 @@ typedef struct tmesh_seg_components_opts {
     double min_volume_mm3;       /* REMOVE_SMALL: >= 0, finite; default 0                  */
     const tmesh_seg_seed *seeds; /* KEEP_SEEDED: borrowed, n_seeds >= 1                    */
     size_t n_seeds;              /* number of seeds                                        */
-    unsigned threads;            /* copying in and out; 0: one per core; default 0         */
+    unsigned threads;            /* finding runs, copying; 0: one per core; default 0      */
 } tmesh_seg_components_opts;
 
 #define TMESH_SEG_COMPONENTS_OPTS_INIT {TMESH_SEG_CC_KEEP_LARGEST, 26, 1u, 0.0, NULL, 0u, 0u}
@@ -269,8 +269,10 @@ typedef struct tmesh_seg_components_opts {
 /**
  * Label or select the connected components of a mask. Components are numbered by voxel count,
  * largest first; equal counts are ordered by their first voxel in index order (i fastest). The
- * volume of a component is its voxel count times |det(ijk_to_lps)| (mm^3). The floods run on
- * the calling thread; copying in and out uses `threads`.
+ * volume of a component is its voxel count times |det(ijk_to_lps)| (mm^3). Masks with few
+ * runs along i (at most one run per 16 voxels, as CT masks have) are labelled by union-find
+ * over runs, others by floods; both give the same result. The union-find and the floods run on
+ * the calling thread; finding runs and copying use `threads`.
  * @param[out] out caller owns; U16 for LABEL_ALL, else U8 0/1. An empty mask gives an empty
  *             result.
  * @param[out] n_components_out number of components of the mask; may be NULL
@@ -324,8 +326,10 @@ typedef struct tmesh_seg_morph_opts {
 #define TMESH_SEG_MORPH_OPTS_INIT {TMESH_SEG_DILATE, 1.0, 0u}
 
 /**
- * Binary morphology with a ball of `radius` mm, computed from exact distance transforms, so its
- * cost does not grow with the radius. A voxel is within the ball when its squared distance d2
+ * Binary morphology with a ball of `radius` mm. Balls of at most 64 rows along i (a radius of a
+ * few voxels) are applied row by row as a structuring element, skipping empty rows, so a sparse
+ * mask costs little; larger balls use exact distance transforms, whose cost does not grow with
+ * the radius. Both give the same voxels. A voxel is within the ball when its squared distance d2
  * (evaluated as in tmesh_seg_distance) satisfies d2 <= radius^2 * (1 + 1e-6): the tolerance keeps
  * voxels that lie on the sphere itself, whatever the rounding. Voxels outside the volume are
  * neither foreground nor background: dilation does not grow in from outside, and erosion does not
@@ -352,7 +356,9 @@ typedef struct tmesh_seg_fill_opts {
 /**
  * Fill enclosed holes: background is flooded from the volume border (3D: through faces, i.e.
  * 6-connected background, which is what 26-connected foreground encloses; 2D: 4-connected within
- * each k-slice from the slice border), and every background voxel not reached becomes 1.
+ * each k-slice from the slice border), and every background voxel not reached becomes 1. In 3D,
+ * masks with few background runs along i (at most one per 16 voxels) are filled by union-find
+ * over the runs instead of a flood; the result is the same.
  * @param[out] out caller owns; U8 0/1
  * @return TMESH_OK; TMESH_E_ARG naming `per_slice`, or when `mask` is not U8 or U16; TMESH_E_NOMEM
  */

@@ -141,6 +141,51 @@ static void test_seg_threshold__inclusive_bounds_and_nan(void **state)
     tmesh_volume_free(img);
 }
 
+/* Integer samples against fractional and out-of-range bounds: the same as comparing doubles. */
+static void test_seg_threshold__integer_types_match_double_test(void **state)
+{
+    (void)state;
+    const tmesh_voxel_type types[3] = {TMESH_VOXEL_U8, TMESH_VOXEL_I16, TMESH_VOXEL_U16};
+    const double bounds[8][2] = {{-0.5, 2.5},   {0.0, 0.0},      {1.0, 1.0},   {-1e9, 1e9},
+                                 {254.5, 300}, {-40000, -32768}, {65535, 7e4}, {2.25, 2.75}};
+    for (int t = 0; t < 3; t++) {
+        tmesh_volume *img = make_vol(64, 2, 1, types[t], 1, 1, 1);
+        for (size_t i = 0; i < 128; i++) {
+            /* small values, each type's extremes, and random values */
+            long v = i < 8 ? (long)i - 2 : (long)(rnd() % 70000u) - 35000;
+            if (i == 8)
+                v = 255;
+            if (i == 9)
+                v = -32768;
+            if (i == 10)
+                v = 65535;
+            if (i == 11)
+                v = 32767;
+            if (types[t] == TMESH_VOXEL_U8)
+                u8(img)[i] = (uint8_t)(v < 0 ? -v : v);
+            else if (types[t] == TMESH_VOXEL_I16)
+                ((int16_t *)img->data)[i] = (int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+            else
+                ((uint16_t *)img->data)[i] = (uint16_t)(v < 0 ? -v : v);
+        }
+        for (int b = 0; b < 8; b++) {
+            tmesh_seg_threshold_opts o = {bounds[b][0], bounds[b][1], 2};
+            tmesh_volume *m = NULL;
+            assert_int_equal(tmesh_seg_threshold(&m, img, &o, NULL), TMESH_OK);
+            for (size_t i = 0; i < 128; i++) {
+                double v = types[t] == TMESH_VOXEL_U8    ? (double)u8(img)[i]
+                           : types[t] == TMESH_VOXEL_I16 ? (double)((int16_t *)img->data)[i]
+                                                         : (double)((uint16_t *)img->data)[i];
+                if (u8(m)[i] != (v >= bounds[b][0] && v <= bounds[b][1]))
+                    fail_msg("type %d bounds %g..%g voxel %zu (%g): %u", t, bounds[b][0],
+                             bounds[b][1], i, v, u8(m)[i]);
+            }
+            tmesh_volume_free(m);
+        }
+        tmesh_volume_free(img);
+    }
+}
+
 static void test_seg_threshold__errors_name_the_field(void **state)
 {
     (void)state;
@@ -597,6 +642,143 @@ static void test_seg_components__random_masks_match_reference(void **state)
     }
 }
 
+/*
+ * Blobby random masks: up to 4 boxes (at most 4 x 4 rows each), some of them hollow shells
+ * (cavities), so the mask has few runs per row like a CT mask. On 60 x 6 x 6 that is at most 64
+ * foreground and 100 background runs, under the 135 (a voxel in 16) up to which components and
+ * hole filling use their run methods; the noisy masks above take their voxel methods.
+ */
+static void blob_mask(tmesh_volume *m, int boxes)
+{
+    const size_t nx = m->dim[0], ny = m->dim[1];
+    memset(m->data, 0, tmesh_volume_count(m));
+    for (int b = 0; b < boxes; b++) {
+        size_t lo[3], hi[3];
+        const size_t max_ext[3] = {nx / 2, 4, 4};
+        for (int a = 0; a < 3; a++) {
+            size_t e = 1 + rnd() % max_ext[a];
+            if (e > m->dim[a])
+                e = m->dim[a];
+            lo[a] = rnd() % (m->dim[a] - e + 1);
+            hi[a] = lo[a] + e - 1;
+        }
+        int shell = rnd() % 2;
+        for (size_t k = lo[2]; k <= hi[2]; k++)
+            for (size_t j = lo[1]; j <= hi[1]; j++)
+                for (size_t i = lo[0]; i <= hi[0]; i++) {
+                    int surface = i == lo[0] || i == hi[0] || j == lo[1] || j == hi[1] ||
+                                  k == lo[2] || k == hi[2];
+                    if (!shell || surface)
+                        u8(m)[i + nx * (j + ny * k)] = 1;
+                }
+    }
+}
+
+/* Reference labelling of any mask: BFS with explicit neighbour tests, then size order. */
+static size_t ref_components(const tmesh_volume *m, int conn, uint16_t *lab)
+{
+    const long nx = (long)m->dim[0], ny = (long)m->dim[1], nz = (long)m->dim[2];
+    size_t n = tmesh_volume_count(m), nc = 0;
+    uint16_t *id = calloc(n, sizeof *id);
+    size_t *queue = malloc(n * sizeof *queue);
+    ref_comp *comps = malloc(n * sizeof *comps);
+    assert_true(id != NULL && queue != NULL && comps != NULL);
+    for (size_t v = 0; v < n; v++) {
+        if (!u8(m)[v] || id[v])
+            continue;
+        size_t head = 0, tail = 0;
+        queue[tail++] = v;
+        id[v] = (uint16_t)(nc + 1);
+        while (head < tail) {
+            size_t u = queue[head++];
+            long ui = (long)u % nx, uj = ((long)u / nx) % ny, uk = (long)u / (nx * ny);
+            for (long dk = -1; dk <= 1; dk++)
+                for (long dj = -1; dj <= 1; dj++)
+                    for (long di = -1; di <= 1; di++) {
+                        long s = labs(di) + labs(dj) + labs(dk);
+                        if (s == 0 || (conn == 6 && s > 1) || (conn == 18 && s > 2))
+                            continue;
+                        long x = ui + di, y = uj + dj, z = uk + dk;
+                        if (x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz)
+                            continue;
+                        size_t t = (size_t)(x + nx * (y + ny * z));
+                        if (u8(m)[t] && !id[t]) {
+                            id[t] = (uint16_t)(nc + 1);
+                            queue[tail++] = t;
+                        }
+                    }
+        }
+        comps[nc].start = v;
+        comps[nc].size = tail;
+        comps[nc].id = (uint16_t)(nc + 1);
+        nc++;
+    }
+    qsort(comps, nc, sizeof comps[0], ref_cmp);
+    uint16_t *rank = calloc(nc + 1, sizeof *rank);
+    assert_non_null(rank);
+    for (size_t r = 0; r < nc; r++)
+        rank[comps[r].id] = (uint16_t)(r + 1);
+    for (size_t v = 0; v < n; v++)
+        lab[v] = id[v] ? rank[id[v]] : 0;
+    free(rank);
+    free(comps);
+    free(queue);
+    free(id);
+    return nc;
+}
+
+static void test_seg_components__blobby_masks_match_reference(void **state)
+{
+    (void)state;
+    const int conns[3] = {6, 18, 26};
+    for (int c = 0; c < 12; c++) {
+        int conn = conns[c % 3];
+        tmesh_volume *m = make_vol(60, 6, 6, TMESH_VOXEL_U8, 1, 1, 1), *l = NULL;
+        blob_mask(m, 1 + c % 4);
+        size_t n = tmesh_volume_count(m);
+        uint16_t *want = malloc(n * sizeof *want);
+        assert_non_null(want);
+        size_t nc = ref_components(m, conn, want);
+        const unsigned threads[3] = {1, 2, 7};
+        for (int t = 0; t < 3; t++) {
+            tmesh_seg_components_opts o = TMESH_SEG_COMPONENTS_OPTS_INIT;
+            o.mode = TMESH_SEG_CC_LABEL_ALL;
+            o.connectivity = conn;
+            o.threads = threads[t];
+            size_t got_n = 0;
+            assert_int_equal(tmesh_seg_components(&l, &got_n, m, &o, NULL), TMESH_OK);
+            assert_int_equal(got_n, nc);
+            if (memcmp(l->data, want, n * sizeof *want) != 0)
+                fail_msg("case %d (connectivity %d, %u threads) differs from the reference", c,
+                         conn, threads[t]);
+            tmesh_volume_free(l);
+            /* keep-largest and keep-seeded keep exactly the reference's component */
+            o.mode = TMESH_SEG_CC_KEEP_LARGEST;
+            assert_int_equal(tmesh_seg_components(&l, NULL, m, &o, NULL), TMESH_OK);
+            for (size_t v = 0; v < n; v++)
+                assert_int_equal(u8(l)[v], want[v] == 1);
+            tmesh_volume_free(l);
+            if (nc >= 2) {
+                size_t sv = 0;
+                while (want[sv] != 2)
+                    sv++;
+                tmesh_seg_seed sd = {
+                    {(double)(sv % 60), (double)((sv / 60) % 6), (double)(sv / 360)},
+                    TMESH_SEG_FRAME_VOXEL};
+                o.mode = TMESH_SEG_CC_KEEP_SEEDED;
+                o.seeds = &sd;
+                o.n_seeds = 1;
+                assert_int_equal(tmesh_seg_components(&l, NULL, m, &o, NULL), TMESH_OK);
+                for (size_t v = 0; v < n; v++)
+                    assert_int_equal(u8(l)[v], want[v] == 2);
+                tmesh_volume_free(l);
+            }
+        }
+        free(want);
+        tmesh_volume_free(m);
+    }
+}
+
 /* ---- distance transform and morphology against brute force ---- */
 
 /* The squared distance of tmesh_seg_distance's documented expression. */
@@ -708,7 +890,8 @@ static void brute_morph(uint8_t *m, const size_t dim[3], const double w[3], int 
 static void test_seg_morph__equals_brute_force_exactly(void **state)
 {
     (void)state;
-    const double radii[5] = {0.0, 1.0, 1.3, 2.1, 3.5};
+    /* radii up to 3.5 mm use the ball's rows, 6 mm (more than 64 rows) the distance transform */
+    const double radii[6] = {0.0, 1.0, 1.3, 2.1, 3.5, 6.0};
     for (int c = 0; c < 2; c++) {
         tmesh_volume *m =
             make_vol(12, 10, 8, TMESH_VOXEL_U8, c ? 0.5 : 0.7, c ? 0.5 : 1.1, c ? 1.5 : 0.9);
@@ -717,7 +900,7 @@ static void test_seg_morph__equals_brute_force_exactly(void **state)
         weights_of(m, w);
         size_t n = tmesh_volume_count(m);
         uint8_t *ref = malloc(n);
-        for (int r = 0; r < 5; r++)
+        for (int r = 0; r < 6; r++)
             for (int op = 0; op < 4; op++) {
                 memcpy(ref, m->data, n);
                 int steps[2] = {op == 1 || op == 2, op == 2 ? 0 : 1};
@@ -932,6 +1115,68 @@ static void test_seg_fill__random_masks_match_reference(void **state)
         }
         free(queue);
         free(out);
+        tmesh_volume_free(m);
+    }
+}
+
+/* Reference hole filling: BFS of the background from the border through faces. */
+static void ref_fill(const tmesh_volume *m, uint8_t *out)
+{
+    const size_t nx = m->dim[0], ny = m->dim[1], nz = m->dim[2], n = nx * ny * nz;
+    size_t *queue = malloc(n * sizeof *queue), head = 0, tail = 0;
+    assert_non_null(queue);
+    memset(out, 0, n);
+    for (size_t v = 0; v < n; v++) {
+        size_t i = v % nx, j = (v / nx) % ny, k = v / (nx * ny);
+        int border = i == 0 || j == 0 || k == 0 || i == nx - 1 || j == ny - 1 || k == nz - 1;
+        if (border && !u8(m)[v]) {
+            out[v] = 1;
+            queue[tail++] = v;
+        }
+    }
+    while (head < tail) {
+        size_t v = queue[head++];
+        long i = (long)(v % nx), j = (long)((v / nx) % ny), k = (long)(v / (nx * ny));
+        const long d[6][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
+        for (int t = 0; t < 6; t++) {
+            long x = i + d[t][0], y = j + d[t][1], z = k + d[t][2];
+            if (x < 0 || y < 0 || z < 0 || x >= (long)nx || y >= (long)ny || z >= (long)nz)
+                continue;
+            size_t u = (size_t)x + nx * ((size_t)y + ny * (size_t)z);
+            if (!u8(m)[u] && !out[u]) {
+                out[u] = 1;
+                queue[tail++] = u;
+            }
+        }
+    }
+    for (size_t v = 0; v < n; v++)
+        out[v] = !out[v];
+    free(queue);
+}
+
+static void test_seg_fill__blobby_masks_match_reference(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 12; c++) {
+        tmesh_volume *m = make_vol(60, 6, 6, TMESH_VOXEL_U8, 1, 1, 1);
+        blob_mask(m, 1 + c % 4);
+        size_t n = tmesh_volume_count(m), filled = 0;
+        uint8_t *want = malloc(n);
+        assert_non_null(want);
+        ref_fill(m, want);
+        for (size_t v = 0; v < n; v++)
+            filled += want[v] && !u8(m)[v];
+        const unsigned threads[3] = {1, 2, 7};
+        for (int t = 0; t < 3; t++) {
+            tmesh_seg_fill_opts o = {0, threads[t]};
+            tmesh_volume *r = NULL;
+            assert_int_equal(tmesh_seg_fill_holes(&r, m, &o, NULL), TMESH_OK);
+            if (memcmp(r->data, want, n) != 0)
+                fail_msg("case %d (%zu voxels filled) at %u threads differs from the reference", c,
+                         filled, threads[t]);
+            tmesh_volume_free(r);
+        }
+        free(want);
         tmesh_volume_free(m);
     }
 }
@@ -1778,6 +2023,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seg_threshold__sphere_volume_within_bound),
         cmocka_unit_test(test_seg_threshold__inclusive_bounds_and_nan),
+        cmocka_unit_test(test_seg_threshold__integer_types_match_double_test),
         cmocka_unit_test(test_seg_threshold__errors_name_the_field),
         cmocka_unit_test(test_seg_preset__documented_ranges),
         cmocka_unit_test(test_seg_otsu__bimodal_and_errors),
@@ -1789,6 +2035,7 @@ int main(void)
         cmocka_unit_test(test_seg_components__keep_modes),
         cmocka_unit_test(test_seg_components__errors_name_the_field),
         cmocka_unit_test(test_seg_components__random_masks_match_reference),
+        cmocka_unit_test(test_seg_components__blobby_masks_match_reference),
         cmocka_unit_test(test_seg_distance__equals_brute_force_exactly),
         cmocka_unit_test(test_seg_morph__equals_brute_force_exactly),
         cmocka_unit_test(test_seg_morph__ball_shape_and_errors),
@@ -1802,6 +2049,7 @@ int main(void)
         cmocka_unit_test(test_seg_filter__gaussian_and_median),
         cmocka_unit_test(test_seg_filter__median_equals_sorted_reference),
         cmocka_unit_test(test_seg_smooth__removes_spikes_keeps_body),
+        cmocka_unit_test(test_seg_fill__blobby_masks_match_reference),
         cmocka_unit_test(test_seg_determinism__threads_1_2_7),
         cmocka_unit_test(test_seg_recipe__canonical_form_and_text_round_trip),
         cmocka_unit_test(test_seg_recipe__parse_errors_name_the_token),
