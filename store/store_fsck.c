@@ -226,6 +226,51 @@ static tmesh_status check_versions(tmesh_store *s, fsck_ctx *c, tmesh_error *err
     return TMESH_OK;
 }
 
+/* Figure versions (when the store has any): image, scene and render derivation present and
+ * consistent, every asset version shown present with the mesh recorded, numbers without gaps. */
+static tmesh_status check_figures(tmesh_store *s, fsck_ctx *c, tmesh_error *err)
+{
+    static const char have[] =
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'figure_assets'";
+    static const char sql[] =
+        "SELECT f.figure, f.version, 'its image is not a figure object' FROM figure_versions f"
+        " WHERE NOT EXISTS(SELECT 1 FROM objects o WHERE o.hash = f.image AND o.kind = 'figure')"
+        " UNION ALL SELECT f.figure, f.version, 'its scene is not in the catalog'"
+        " FROM figure_versions f WHERE NOT EXISTS(SELECT 1 FROM objects o WHERE o.hash = f.scene)"
+        " UNION ALL SELECT f.figure, f.version, 'its render derivation is missing or made"
+        " another object' FROM figure_versions f WHERE NOT EXISTS(SELECT 1 FROM derivations d"
+        " WHERE d.hash = f.derivation AND d.output = f.image)"
+        " UNION ALL SELECT a.figure, a.version, 'shows ' || a.asset || '@' || a.asset_version ||"
+        " ', which does not exist with the mesh recorded' FROM figure_assets a WHERE NOT"
+        " EXISTS(SELECT 1 FROM versions v WHERE v.asset = a.asset AND"
+        " v.version = a.asset_version AND v.mesh = a.mesh)"
+        " UNION ALL SELECT f.figure, f.version, 'version numbers have a gap before it'"
+        " FROM figure_versions f WHERE (SELECT count(*) FROM figure_versions w"
+        " WHERE w.figure = f.figure AND w.version <= f.version) != f.version"
+        " ORDER BY 1, 2";
+    sqlite3_stmt *q;
+    tmesh_status st = tmesh_store__prepare(s, &q, have, err);
+    if (st != TMESH_OK)
+        return st;
+    int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (n == 0)
+        return TMESH_OK;
+    if ((st = tmesh_store__prepare(s, &q, sql, err)) != TMESH_OK)
+        return st;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char fig[TMESH_STORE_NAME_MAX + 1], what[256];
+        tmesh_store__col_text(q, 0, fig, sizeof fig);
+        tmesh_store__col_text(q, 2, what, sizeof what);
+        say(c, 1, "figure %s@%d: %s", fig, sqlite3_column_int(q, 1), what);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return tmesh_store__sql_error(s, rc, "cannot read figure versions", err);
+    return TMESH_OK;
+}
+
 static void check_files(tmesh_store *s, fsck_ctx *c)
 {
     char objdir[4096];
@@ -308,7 +353,8 @@ tmesh_status tmesh_store_fsck(tmesh_store_fsck_report *report, tmesh_store *s,
         return tmesh_store__sql_error(s, SQLITE_ERROR, "cannot start reading", err);
     if ((st = check_objects(s, &c, err)) == TMESH_OK &&
         (st = check_derivations(s, &c, err)) == TMESH_OK &&
-        (st = check_versions(s, &c, err)) == TMESH_OK)
+        (st = check_versions(s, &c, err)) == TMESH_OK &&
+        (st = check_figures(s, &c, err)) == TMESH_OK)
         check_files(s, &c);
     (void)sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     return st;
