@@ -30,6 +30,9 @@ test-asan: deps
 bench: build
 	@sh tools/install-deps.sh --bench
 	@sh bench/run.sh $(BUILD)
+	@sh bench/seg_bench.sh $(BUILD)
+	@sh bench/mesh_bench.sh $(BUILD)
+	@sh bench/render_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan
