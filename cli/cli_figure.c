@@ -250,8 +250,9 @@ int cli_figure_render(tmesh_renderer **r, const tmesh_render_open_opts *oo,
         na += (size_t)snprintf(assets + na, TMESH_STORE_NAME_MAX + 16, "%s%s", i ? " " : "", ref);
         /* "mesh_1"="skull@3 mesh <sha256>": one entry per asset, readable on its own. Only
          * what the scene fixes goes in: verify renders the same bytes again later. */
-        snprintf(mk, 160, "%s mesh %s", ref, it->mesh);
-        snprintf(dk, 160, "%s derivation %s", ref, it->derivation[0] ? it->derivation : "none");
+        snprintf(mk, 160, "%s@%d mesh %s", it->asset, it->version, it->mesh);
+        snprintf(dk, 160, "%s@%d derivation %s", it->asset, it->version,
+                 it->derivation[0] ? it->derivation : "none");
     }
     meta[k].key = "assets";
     meta[k++].value = assets;

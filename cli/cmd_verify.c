@@ -254,7 +254,7 @@ static int verify_figure(tmesh_store *s, tmesh_renderer **r, const tmesh_render_
 {
     tmesh_error err = TMESH_ERROR_INIT;
     const tmesh_store_figure *f = ft->fig;
-    char first[700] = "";
+    char first[1100] = "";
     int rc = CLI_EXIT_OK;
     tmesh_store_node *nodes = NULL;
     size_t n = 0;
