@@ -340,7 +340,7 @@ static int wrap_dicom(uint8_t **bytes, size_t *len, tmesh_store *s, const tmesh_
         snprintf(descbuf, sizeof descbuf, "asset=%s@%d", v->asset, v->version);
     if (strlen(descbuf) > 64)
         snprintf(descbuf, sizeof descbuf, "tracemesh model");
-    snprintf(desc, sizeof desc, "%s", descbuf);
+    memcpy(desc, descbuf, strlen(descbuf) + 1); /* at most 64 characters, checked above */
     tmesh_dicom_stl_doc doc = TMESH_DICOM_STL_DOC_INIT;
     doc.study_uid = ds.study_uid;
     doc.frame_of_reference_uid = ds.frame_of_reference_uid;

@@ -35,7 +35,7 @@ static void synth_axial(synth *s, const double *z, size_t n, const double shift_
     memset(s, 0, sizeof *s);
     s->n = n;
     for (size_t i = 0; i < n; i++) {
-        snprintf(s->names[i], sizeof s->names[i], "s%02zu.dcm", i);
+        snprintf(s->names[i], sizeof s->names[i], "s%02u.dcm", (unsigned)(i % 100));
         s->files[i].rel = s->names[i];
         s->files[i].path = s->names[i];
         snprintf(s->files[i].hdr.sop_instance_uid, 65, "1.2.3.%zu", i);
