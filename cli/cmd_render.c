@@ -11,6 +11,8 @@
 #include "tracemesh/mesh.h"
 #include "tracemesh/render.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,7 +44,9 @@ enum {
     OPT_DISPLAY,
     OPT_NAME,
     OPT_NOTE,
-    OPT_SIDE
+    OPT_SIDE,
+    OPT_CLIP,
+    OPT_TURNTABLE
 };
 
 static const cli_opt render_opts[] = {
@@ -77,6 +81,10 @@ static const cli_opt render_opts[] = {
     {OPT_NOTE, "note", 0, "TEXT", "with --name: note recorded with the figure version"},
     {OPT_SIDE, "side-by-side", 0, NULL,
      "assets, PNG: the scan slice with the label outline right of the 3D view"},
+    {OPT_CLIP, "clip", 0, "L,P,S:NL,NP,NS",
+     "cut-away: plane through L,P,S (mm); the side its normal points to is removed"},
+    {OPT_TURNTABLE, "turntable", 0, "N",
+     "N frames (2..360) turned 360/N degrees about S: FIG-000.EXT... (not with --name)"},
     CLI_STORE_OPT,
     {0, NULL, 0, NULL, NULL},
 };
@@ -86,7 +94,7 @@ const cli_cmd_spec cmd_render_spec = {
     "MESH.stl... | ASSET[@V]... [--view anterior] [--style shaded]\n"
     "       [--size WxH | --dpi N --width-mm MM] [--color C]... [--opacity A]...\n"
     "       [--label TEXT --at L,P,S]... [--draft] [--side-by-side] [--name FIG [--note TEXT]]\n"
-    "       [--store DIR] -o FILE",
+    "       [--clip L,P,S:NL,NP,NS] [--turntable N] [--store DIR] -o FILE",
     "Render meshes or store assets into a figure: PNG, or SVG/PDF line art.",
     "Views are named from the patient (LPS frame): in the anterior view the viewer faces the\n"
     "patient, so the patient's left is on the viewer's right and superior is up. The camera\n"
@@ -104,27 +112,117 @@ const cli_cmd_spec cmd_render_spec = {
     "SHA-256 ('tracemesh rerender', 'trace' and 'verify' then work on it).\n"
     "--side-by-side (assets, PNG) adds a square panel right of the 3D view: the scan from the\n"
     "first asset's provenance, resampled on the plane through the centre of its labelled\n"
-    "voxels facing the viewer, with the label (or isosurface) outline, for clinical review.",
+    "voxels facing the viewer, with the label (or isosurface) outline, for clinical review.\n"
+    "--clip P:N cuts every mesh with the plane through the point P (patient LPS mm) whose\n"
+    "normal N (LPS, any length but zero) points to the half that is removed: --clip 0,0,0:1,0,0\n"
+    "removes the patient's left of the plane L=0. The cut is open (the inside shows through\n"
+    "it); line art keeps the lines on the kept side and draws the cut outline where the plane\n"
+    "crosses each mesh, at silhouette weight. The camera is fitted to the uncut meshes. The\n"
+    "clip is part of the scene, so a stored figure re-renders with it.\n"
+    "--turntable N writes N frames, FIG-000.EXT to FIG-(N-1).EXT beside -o FIG.EXT: frame k\n"
+    "shows the scene turned k*360/N degrees about the patient's S axis, counter-clockwise\n"
+    "seen from above (from anterior the face turns to the viewer's right), each frame fitted\n"
+    "on its own; frame 0 has the pixels of the figure without --turntable. Each frame records\n"
+    "turntable_frame, turntable_frames and turntable_deg in its metadata. Frames are not\n"
+    "stored: --turntable with --name is refused.",
     render_opts};
 
 #define MAX_MESHES 64
 #define MAX_LABELS 64
 #define MAX_META 64
 
-static int parse_triple(const char *opt, const char *s, double out[3])
+/* Three finite numbers separated by commas, ending at `stop`; 0 or -1 (nothing printed). */
+static int triple_of(const char *s, char stop, double out[3])
 {
     char *end;
     const char *p = s;
     for (int i = 0; i < 3; i++) {
         out[i] = strtod(p, &end);
-        if (end == p || (i < 2 && *end != ',') || (i == 2 && *end != '\0')) {
-            cli_error("invalid value '%s' for --%s: expected three numbers separated by commas", s,
-                      opt);
+        if (end == p || (i < 2 && *end != ',') || (i == 2 && *end != stop) || !isfinite(out[i]))
             return -1;
-        }
         p = end + 1;
     }
     return 0;
+}
+
+static int parse_triple(const char *opt, const char *s, double out[3])
+{
+    if (triple_of(s, '\0', out) != 0) {
+        cli_error("invalid value '%s' for --%s: expected three numbers separated by commas", s,
+                  opt);
+        return -1;
+    }
+    return 0;
+}
+
+/* --clip L,P,S:NL,NP,NS */
+static int parse_clip(const char *s, tmesh_render_opts *o)
+{
+    const char *colon = strchr(s, ':');
+    if (colon == NULL || triple_of(s, ':', o->clip_point) != 0 ||
+        triple_of(colon + 1, '\0', o->clip_normal) != 0) {
+        cli_error("invalid value '%s' for --clip: expected L,P,S:NL,NP,NS (a point in patient "
+                  "LPS mm, a colon, and the normal towards the removed side)",
+                  s);
+        return -1;
+    }
+    const double *n = o->clip_normal;
+    if (!(n[0] * n[0] + n[1] * n[1] + n[2] * n[2] > 0)) {
+        cli_error("invalid value '%s' for --clip: the normal NL,NP,NS is zero (it must point "
+                  "to the side that is removed)",
+                  s);
+        return -1;
+    }
+    o->clip = 1;
+    return 0;
+}
+
+/* Turntable frame k of -o FIG.EXT: FIG-00k.EXT (malloc'd; NULL when out of memory). */
+static char *frame_path(const char *out, unsigned k)
+{
+    const char *dot = strrchr(out, '.');
+    size_t stem = dot != NULL && strchr(dot, '/') == NULL ? (size_t)(dot - out) : strlen(out);
+    size_t cap = strlen(out) + 16;
+    char *p = malloc(cap);
+    if (p != NULL)
+        snprintf(p, cap, "%.*s-%03u%s", (int)stem, out, k, out + stem);
+    return p;
+}
+
+/* Provenance of turntable frame k: the caller's entries plus turntable_frame, turntable_frames
+ * and turntable_deg (values in `buf`). */
+typedef struct frame_meta {
+    tmesh_render_meta *meta;
+    size_t n;
+    char buf[3][32];
+} frame_meta;
+
+static int frame_meta_set(frame_meta *fm, const tmesh_render_meta *meta, size_t n_meta, unsigned k,
+                          unsigned n_frames, double deg)
+{
+    free(fm->meta);
+    fm->meta = malloc((n_meta + 3) * sizeof *fm->meta);
+    if (fm->meta == NULL) {
+        cli_error("out of memory");
+        return -1;
+    }
+    if (n_meta > 0)
+        memcpy(fm->meta, meta, n_meta * sizeof *meta);
+    snprintf(fm->buf[0], sizeof fm->buf[0], "%u", k);
+    snprintf(fm->buf[1], sizeof fm->buf[1], "%u", n_frames);
+    snprintf(fm->buf[2], sizeof fm->buf[2], "%.17g", deg);
+    static const char *const keys[3] = {"turntable_frame", "turntable_frames", "turntable_deg"};
+    for (int i = 0; i < 3; i++) {
+        fm->meta[n_meta + i].key = keys[i];
+        fm->meta[n_meta + i].value = fm->buf[i];
+    }
+    fm->n = n_meta + 3;
+    return 0;
+}
+
+static double frame_deg(unsigned k, unsigned n_frames)
+{
+    return 360.0 * (double)k / (double)n_frames;
 }
 
 static int parse_color(const char *s, double out[3])
@@ -197,7 +295,7 @@ static int render_assets(const char *const *refs, size_t n, const double (*color
                          size_t n_colors, const double *opac, size_t n_opac,
                          const tmesh_render_opts *o, const tmesh_render_open_opts *oo,
                          const char *out, const char *name, const char *note, const char *store_opt,
-                         int side)
+                         int side, unsigned turntable)
 {
     tmesh_error err = TMESH_ERROR_INIT;
     tmesh_render_format fmt = format_of_path(out);
@@ -218,7 +316,8 @@ static int render_assets(const char *const *refs, size_t n, const double (*color
         const char *k = o->meta[i].key;
         if (strcmp(k, "figure_id") == 0 || strcmp(k, "scene_sha256") == 0 ||
             strcmp(k, "assets") == 0 || strncmp(k, "mesh_", 5) == 0 ||
-            strncmp(k, "derivation_", 11) == 0 || strncmp(k, "renderer_", 9) == 0) {
+            strncmp(k, "derivation_", 11) == 0 || strncmp(k, "renderer_", 9) == 0 ||
+            (turntable && strncmp(k, "turntable_", 10) == 0)) {
             cli_error("--meta %s: that key is the figure's own provenance entry", k);
             return CLI_EXIT_USAGE;
         }
@@ -259,20 +358,52 @@ static int render_assets(const char *const *refs, size_t n, const double (*color
         }
         goto done;
     }
-    if (tmesh_render_scene_encode(&json, &fs.scene, &err) != TMESH_OK) {
-        rc = cli_fail(&err);
-        goto done;
+    /* not stored: the figure is named by its scene; a turntable frame's scene has its turn
+     * (frame 0 none, so it is the figure without --turntable), its metadata the frame */
+    frame_meta fm = {NULL, 0, {"", "", ""}};
+    const tmesh_render_meta *user_meta = fs.scene.opts.meta;
+    size_t n_user_meta = fs.scene.opts.n_meta;
+    for (unsigned k = 0; k < (turntable ? turntable : 1) && rc == CLI_EXIT_OK; k++) {
+        char *path = turntable ? frame_path(out, k) : NULL;
+        if (turntable && path == NULL) {
+            cli_error("out of memory");
+            rc = CLI_EXIT_FAIL;
+            break;
+        }
+        fs.scene.opts.turn_deg = turntable ? frame_deg(k, turntable) : o->turn_deg;
+        fs.scene.opts.meta = user_meta;
+        fs.scene.opts.n_meta = n_user_meta;
+        free(json);
+        json = NULL;
+        if (tmesh_render_scene_encode(&json, &fs.scene, &err) != TMESH_OK) {
+            rc = cli_fail(&err);
+            free(path);
+            break;
+        }
+        uint8_t d[32];
+        char hash[65], fid[40];
+        tmesh_sha256_buf(json, strlen(json), d);
+        tmesh_sha256_hex(d, hash);
+        snprintf(fid, sizeof fid, "scene-%.16s", hash);
+        if (turntable) {
+            if (frame_meta_set(&fm, user_meta, n_user_meta, k, turntable, fs.scene.opts.turn_deg) !=
+                0) {
+                rc = CLI_EXIT_FAIL;
+                free(path);
+                break;
+            }
+            fs.scene.opts.meta = fm.meta;
+            fs.scene.opts.n_meta = fm.n;
+        }
+        tmesh_render_report rep;
+        rc = cli_figure_render(&r, oo, &fs, fid, hash, path ? path : out, &rep);
+        if (rc == CLI_EXIT_OK)
+            note_written(path ? path : out, o, &rep);
+        free(path);
     }
-    uint8_t d[32];
-    char hash[65], fid[40];
-    tmesh_sha256_buf(json, strlen(json), d);
-    tmesh_sha256_hex(d, hash);
-    /* not stored: the figure is named by its scene */
-    snprintf(fid, sizeof fid, "scene-%.16s", hash);
-    tmesh_render_report rep;
-    rc = cli_figure_render(&r, oo, &fs, fid, hash, out, &rep);
-    if (rc == CLI_EXIT_OK)
-        note_written(out, o, &rep);
+    fs.scene.opts.meta = user_meta;
+    fs.scene.opts.n_meta = n_user_meta;
+    free(fm.meta);
 done:
     free(json);
     tmesh_render_close(r);
@@ -297,6 +428,7 @@ int cmd_render(int argc, char **argv)
     tmesh_render_meta meta[MAX_META];
     char *meta_buf[MAX_META];
     int id, rc = CLI_EXIT_OK, side = 0;
+    unsigned turntable = 0;
     const char *val;
     while ((id = cli_next(&p, &val)) != CLI_END) {
         switch (id) {
@@ -487,6 +619,22 @@ int cmd_render(int argc, char **argv)
         case OPT_SIDE:
             side = 1;
             break;
+        case OPT_CLIP:
+            if (parse_clip(val, &o) != 0)
+                goto usage;
+            break;
+        case OPT_TURNTABLE: {
+            char *end;
+            unsigned long v = strtoul(val, &end, 10);
+            if (end == val || *end != '\0' || val[0] == '-' || val[0] == '+' || v < 2 || v > 360) {
+                cli_error("invalid value '%s' for --turntable: expected a number of frames "
+                          "from 2 to 360",
+                          val);
+                goto usage;
+            }
+            turntable = (unsigned)v;
+            break;
+        }
         case CLI_OPT_STORE:
             store_opt = val;
             break;
@@ -543,6 +691,23 @@ int cmd_render(int argc, char **argv)
                              "their provenance");
         goto out;
     }
+    if (turntable && name != NULL) {
+        rc = cli_usage_error(&cmd_render_spec,
+                             "--turntable cannot be used with --name: a stored figure is one "
+                             "view (store single frames with --azimuth instead)");
+        goto out;
+    }
+    if (turntable && format_of_path(out) == TMESH_RENDER_FORMAT_AUTO) {
+        cli_error("%s: unknown figure format (expected .png, .svg or .pdf)", out);
+        goto usage;
+    }
+    if (turntable)
+        for (size_t i = 0; i < n_meta; i++)
+            if (strncmp(meta[i].key, "turntable_", 10) == 0) {
+                cli_error("--meta %s: with --turntable that key is the frame's own entry",
+                          meta[i].key);
+                goto usage;
+            }
     if (note != NULL && name == NULL) {
         rc = cli_usage_error(&cmd_render_spec, "--note needs --name");
         goto out;
@@ -555,7 +720,7 @@ int cmd_render(int argc, char **argv)
             goto out;
         }
         rc = render_assets(paths, n_paths, colors, n_colors, opac, n_opac, &o, &oo, out, name, note,
-                           store_opt, side);
+                           store_opt, side, turntable);
         goto out;
     }
 
@@ -582,10 +747,34 @@ int cmd_render(int argc, char **argv)
             rc = cli_fail(&err);
             goto free_meshes;
         }
-        if (tmesh_render_figure(r, items, n_paths, out, &o, &rep, &err) != TMESH_OK)
-            rc = cli_fail(&err);
-        else
-            note_written(out, &o, &rep);
+        if (!turntable) {
+            if (tmesh_render_figure(r, items, n_paths, out, &o, &rep, &err) != TMESH_OK)
+                rc = cli_fail(&err);
+            else
+                note_written(out, &o, &rep);
+        }
+        frame_meta fm = {NULL, 0, {"", "", ""}};
+        for (unsigned k = 0; k < turntable && rc == CLI_EXIT_OK; k++) {
+            char *path = frame_path(out, k);
+            if (path == NULL ||
+                frame_meta_set(&fm, meta, n_meta, k, turntable, frame_deg(k, turntable)) != 0) {
+                if (path == NULL)
+                    cli_error("out of memory");
+                free(path);
+                rc = CLI_EXIT_FAIL;
+                break;
+            }
+            tmesh_render_opts fo = o;
+            fo.turn_deg = frame_deg(k, turntable);
+            fo.meta = fm.meta;
+            fo.n_meta = fm.n;
+            if (tmesh_render_figure(r, items, n_paths, path, &fo, &rep, &err) != TMESH_OK)
+                rc = cli_fail(&err);
+            else
+                note_written(path, &o, &rep);
+            free(path);
+        }
+        free(fm.meta);
         tmesh_render_close(r);
     free_meshes:
         for (size_t i = 0; i < n_paths; i++)

@@ -197,7 +197,7 @@ static void draw_lines(cairo_t *cr, const render__figure *fig, double k)
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    for (int heavy = 0; heavy < 2; heavy++) {
+    for (int heavy = 0; heavy < 3; heavy++) { /* creases, silhouettes, cut outline on top */
         cairo_set_line_width(cr, k * (heavy ? fig->o->silhouette_pt : fig->o->crease_pt));
         for (size_t i = 0; i < fig->lines.n; i++) {
             const render__polyline *pl = &fig->lines.lines[i];

@@ -29,7 +29,8 @@ void render__project(const render__frame *f, const double p[3], double out[3]);
 
 /** One visible feature polyline in pixel coordinates. */
 typedef struct render__polyline {
-    int heavy;  /* 1: silhouette or open boundary, 0: crease */
+    int heavy;  /* 1: silhouette or open boundary, 0: crease, 2: cut outline (drawn at
+                   silhouette weight) */
     size_t n;   /* points                                     */
     double *xy; /* 2*n, owned                                 */
 } render__polyline;
@@ -38,6 +39,7 @@ typedef struct render__lines {
     render__polyline *lines;
     size_t n, cap;
     size_t n_silhouette, n_crease, n_boundary; /* feature edges found (before visibility) */
+    size_t n_cut;                              /* triangles crossed by the clipping plane  */
     size_t n_points;
 } render__lines;
 
@@ -49,12 +51,15 @@ typedef struct render__line_opts {
     double simplify_px; /* Douglas-Peucker tolerance, pixels */
     double extent_mm;   /* diagonal of the scene's extent, mm */
     double min_len_px;  /* polylines shorter than this are dropped, pixels */
+    int clip;           /* non-zero: only lines on the kept side, plus the cut outline */
+    double clip_point[3], clip_normal[3]; /* LPS mm; unit normal towards the removed side */
 } render__line_opts;
 
 /**
  * Feature lines of the meshes for the frame: silhouettes, creases and open boundaries, with the
  * parts hidden in the depth buffer `z` (w*h window depths, rows bottom to top) removed, chained
- * into polylines and simplified.
+ * into polylines and simplified. With a clipping plane only the parts on the kept side remain,
+ * and the cut outline (where the plane crosses each mesh) is added, hidden parts removed alike.
  */
 tmesh_status render__feature_lines(render__lines *out, const tmesh_mesh *const *meshes,
                                    size_t n_meshes, const render__frame *f, const float *z,

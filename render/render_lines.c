@@ -3,7 +3,8 @@
  * Vector line art from geometry: silhouette edges (one neighbour faces the viewer, the other
  * away), creases (dihedral angle above a threshold) and open boundaries of each mesh, with the
  * hidden parts removed against the depth buffer of the same VTK render, chained into polylines
- * and simplified (Douglas-Peucker) to a tolerance far under the printed line width.
+ * and simplified (Douglas-Peucker) to a tolerance far under the printed line width. A clipping
+ * plane keeps the lines of one side and adds the cut outline where it crosses each mesh.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "render_int.h"
@@ -19,8 +20,10 @@ typedef struct edge_rec {
     uint32_t lo, hi, tri, k; /* k: the edge's place in its triangle, 0..2 */
 } edge_rec;
 
-/* chain keys: a mesh vertex, a point on a mesh edge (smooth contours), or unique */
+/* chain keys: a mesh vertex, a point on a mesh edge (smooth contours, cut outline), or
+ * unique */
 #define KEY_EDGE (1ull << 62)
+#define KEY_CUT (1ull << 61)
 static uint64_t vertex_key(size_t mesh, uint32_t v)
 {
     return ((uint64_t)mesh << 40) | v;
@@ -175,6 +178,35 @@ static int edge_pieces(piece_list *out, const render__frame *f, const float *dma
         }
     }
     return 0;
+}
+
+/* Signed distance of p from the clipping plane: positive on the removed side. */
+static double clip_dist(const render__line_opts *o, const double p[3])
+{
+    return (p[0] - o->clip_point[0]) * o->clip_normal[0] +
+           (p[1] - o->clip_point[1]) * o->clip_normal[1] +
+           (p[2] - o->clip_point[2]) * o->clip_normal[2];
+}
+
+/* edge_pieces for the part of a-b on the kept side of the clipping plane (all of it without a
+ * plane); an end moved onto the plane gets a unique key, so it joins nothing. */
+static int kept_pieces(piece_list *out, const render__frame *f, const float *dmax, double eps,
+                       const render__line_opts *o, const double a[3], const double b[3],
+                       uint64_t ka, uint64_t kb, int heavy, uint64_t *unique)
+{
+    if (!o->clip)
+        return edge_pieces(out, f, dmax, eps, a, b, ka, kb, heavy, unique);
+    double sa = clip_dist(o, a), sb = clip_dist(o, b);
+    if (sa > 0 && sb > 0)
+        return 0;
+    if (sa <= 0 && sb <= 0)
+        return edge_pieces(out, f, dmax, eps, a, b, ka, kb, heavy, unique);
+    double t = sa / (sa - sb), c[3];
+    for (int i = 0; i < 3; i++)
+        c[i] = a[i] + t * (b[i] - a[i]);
+    if (sa <= 0)
+        return edge_pieces(out, f, dmax, eps, a, c, ka, KEY_UNIQUE | (*unique)++, heavy, unique);
+    return edge_pieces(out, f, dmax, eps, c, b, KEY_UNIQUE | (*unique)++, kb, heavy, unique);
 }
 
 typedef struct end_rec {
@@ -373,7 +405,8 @@ done:
  */
 static tmesh_status mesh_lines(render__lines *out, piece_list *pl, const tmesh_mesh *m, size_t mi,
                                const render__frame *f, const float *dmax, double eps,
-                               double cos_crease, uint64_t *unique, tmesh_error *err)
+                               double cos_crease, const render__line_opts *o, uint64_t *unique,
+                               tmesh_error *err)
 {
     size_t nt = m->n_triangles, nv = m->n_vertices;
     double *fn = malloc((nt + 1) * 3 * sizeof *fn);
@@ -476,7 +509,7 @@ static tmesh_status mesh_lines(render__lines *out, piece_list *pl, const tmesh_m
         if (heavy >= 0) {
             const float *a = m->xyz + 3 * (size_t)er[i].lo, *b = m->xyz + 3 * (size_t)er[i].hi;
             double pa[3] = {a[0], a[1], a[2]}, pb[3] = {b[0], b[1], b[2]};
-            if (edge_pieces(pl, f, dmax, eps, pa, pb, vertex_key(mi, er[i].lo),
+            if (kept_pieces(pl, f, dmax, eps, o, pa, pb, vertex_key(mi, er[i].lo),
                             vertex_key(mi, er[i].hi), heavy, unique) != 0)
                 st = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for line pieces");
         }
@@ -517,10 +550,54 @@ static tmesh_status mesh_lines(render__lines *out, piece_list *pl, const tmesh_m
         if (n != 2)
             continue;
         out->n_silhouette++;
-        if (edge_pieces(pl, f, dmax, eps, p[0], p[1], key[0], key[1], 1, unique) != 0)
+        if (kept_pieces(pl, f, dmax, eps, o, p[0], p[1], key[0], key[1], 1, unique) != 0)
             st = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for line pieces");
     }
 #undef SMOOTH_TRI
+    /* pass 4: the cut outline, through every triangle with vertices on both sides of the
+     * clipping plane (a vertex on the plane counts as kept, so each such triangle is crossed
+     * on exactly two edges); points are keyed by the edge, so the outline chains into loops */
+    for (size_t t = 0; o->clip && t < nt && st == TMESH_OK; t++) {
+        const uint32_t *v = m->tri + 3 * t;
+        double s[3];
+        for (int k = 0; k < 3; k++) {
+            double q[3] = {m->xyz[3 * (size_t)v[k]], m->xyz[3 * (size_t)v[k] + 1],
+                           m->xyz[3 * (size_t)v[k] + 2]};
+            s[k] = clip_dist(o, q);
+        }
+        int above = (s[0] > 0) + (s[1] > 0) + (s[2] > 0);
+        if (above == 0 || above == 3)
+            continue;
+        double p[2][3];
+        uint64_t key[2];
+        int n = 0;
+        for (int k = 0; k < 3 && n < 2; k++) {
+            int k1 = (k + 1) % 3;
+            if ((s[k] > 0) == (s[k1] > 0))
+                continue;
+            uint32_t a = v[k], b = v[k1];
+            double sa = s[k], sb = s[k1];
+            if (a > b) { /* from the lower vertex id, so both triangles of the edge agree */
+                uint32_t x = a;
+                a = b;
+                b = x;
+                double y = sa;
+                sa = sb;
+                sb = y;
+            }
+            double tt = sa / (sa - sb);
+            for (int i = 0; i < 3; i++)
+                p[n][i] = m->xyz[3 * (size_t)a + i] +
+                          tt * ((double)m->xyz[3 * (size_t)b + i] - m->xyz[3 * (size_t)a + i]);
+            key[n] = KEY_CUT | ((uint64_t)mi << 40) | tri_edge[3 * t + k];
+            n++;
+        }
+        if (n != 2)
+            continue;
+        out->n_cut++;
+        if (edge_pieces(pl, f, dmax, eps, p[0], p[1], key[0], key[1], 2, unique) != 0)
+            st = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for line pieces");
+    }
 done:
     free(fn);
     free(facing);
@@ -551,7 +628,7 @@ tmesh_status render__feature_lines(render__lines *out, const tmesh_mesh *const *
     uint64_t unique = 0;
     tmesh_status st = TMESH_OK;
     for (size_t mi = 0; mi < n_meshes && st == TMESH_OK; mi++) {
-        st = mesh_lines(out, &pl, meshes[mi], mi, f, dmax, eps, cos_crease, &unique, err);
+        st = mesh_lines(out, &pl, meshes[mi], mi, f, dmax, eps, cos_crease, o, &unique, err);
     }
     free(dmax);
     if (st == TMESH_OK)

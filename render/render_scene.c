@@ -221,6 +221,18 @@ static tmesh_status check_opts(const tmesh_render_opts *o, tmesh_error *err)
                                        "side: outline_color %g is out of range 0..1",
                                        sd->outline_color[i]);
     }
+    if (o->clip) {
+        if (!finite3(o->clip_point))
+            return tmesh_error_set(err, TMESH_E_ARG, "clip_point is not finite");
+        if (!finite3(o->clip_normal))
+            return tmesh_error_set(err, TMESH_E_ARG, "clip_normal is not finite");
+        if (!(dot(o->clip_normal, o->clip_normal) > 0))
+            return tmesh_error_set(err, TMESH_E_ARG,
+                                   "clip_normal is zero: the plane needs a direction");
+    }
+    if (!(o->turn_deg >= -360 && o->turn_deg <= 360))
+        return tmesh_error_set(err, TMESH_E_ARG, "turn_deg %g is out of range -360..360",
+                               o->turn_deg);
     if (o->n_meta > 0 && o->meta == NULL)
         return tmesh_error_set(err, TMESH_E_ARG, "meta is NULL with n_meta %zu", o->n_meta);
     for (size_t i = 0; i < o->n_meta; i++) {
@@ -319,6 +331,17 @@ static void camera_basis(const tmesh_render_opts *o, double fwd[3], double up[3]
     for (int i = 0; i < 3; i++) {
         fwd[i] = -d2[i];
         up[i] = u2[i];
+    }
+    if (o->turn_deg != 0) {
+        /* turning the scene by +t about +S (counter-clockwise seen from above) is turning the
+         * camera by -t: (x, y) -> (x cos t + y sin t, -x sin t + y cos t) in (L, P) */
+        double t = o->turn_deg * RENDER_PI / 180.0, c = cos(t), sn = sin(t);
+        double *vs[2] = {fwd, up};
+        for (int k = 0; k < 2; k++) {
+            double x = vs[k][0], y = vs[k][1];
+            vs[k][0] = c * x + sn * y;
+            vs[k][1] = -sn * x + c * y;
+        }
     }
     normalize(fwd);
     normalize(up);
@@ -606,6 +629,13 @@ tmesh_status tmesh_render_figure(tmesh_renderer *r, const tmesh_render_item *ite
     st = tmesh_vtk_scene_new(&scene, render__display(r), f->w, f->h, err);
     if (st != TMESH_OK)
         goto done;
+    if (o.clip) {
+        /* VTK keeps the side its plane normal points to: ours points to the removed side */
+        double kept[3] = {-o.clip_normal[0], -o.clip_normal[1], -o.clip_normal[2]};
+        st = tmesh_vtk_scene_set_clip(scene, o.clip_point, kept, err);
+        if (st != TMESH_OK)
+            goto done;
+    }
     for (size_t i = 0; i < n_items; i++) {
         if (items[i].mesh->n_triangles == 0)
             continue; /* nothing to draw; VTK gets no empty actor */
@@ -743,6 +773,10 @@ tmesh_status tmesh_render_figure(tmesh_renderer *r, const tmesh_render_item *ite
         lo_opts.simplify_px = fmax(0.1 * o.dpi / 72.0, 0.05);
         lo_opts.extent_mm = diag;
         lo_opts.min_len_px = 1.0 * o.dpi / 72.0;
+        lo_opts.clip = o.clip;
+        memcpy(lo_opts.clip_point, o.clip_point, sizeof lo_opts.clip_point);
+        memcpy(lo_opts.clip_normal, o.clip_normal, sizeof lo_opts.clip_normal);
+        normalize(lo_opts.clip_normal);
         st = render__feature_lines(&fig.lines, ms, n_items, f, z, &lo_opts, err);
         free(ms);
         if (st != TMESH_OK)
@@ -767,6 +801,7 @@ tmesh_status tmesh_render_figure(tmesh_renderer *r, const tmesh_render_item *ite
         report_out->n_silhouette_edges = fig.lines.n_silhouette;
         report_out->n_crease_edges = fig.lines.n_crease;
         report_out->n_boundary_edges = fig.lines.n_boundary;
+        report_out->n_cut_edges = fig.lines.n_cut;
         report_out->render_s = t1 - t0;
         report_out->fingerprint = fp;
     }

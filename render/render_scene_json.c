@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Scenes as canonical JSON: the description of a figure of store assets (assets at versions with
- * their mesh hashes, view, style, size, colours, labels...) that the store keeps beside the image,
- * so that a figure can be rendered again, with other versions of its assets or to verify it.
+ * their mesh hashes, view, style, size, colours, labels, clipping plane...) that the store keeps
+ * beside the image, so that a figure can be rendered again, with other versions of its assets or
+ * to verify it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "render_int.h"
@@ -93,6 +94,13 @@ tmesh_status tmesh_render_scene_encode(char **out, const tmesh_render_scene *sc,
                             sc->side_labels[0] ? json_string(sc->side_labels) : json_null(),
                             "volume", sc->side_volume)
                 : json_null());
+        /* optional members, absent at their defaults: older scenes keep their bytes */
+        if (o->clip)
+            json_object_set_new(root, "clip",
+                                json_pack("{s:o,s:o}", "normal", triple(o->clip_normal), "point",
+                                          triple(o->clip_point)));
+        if (o->turn_deg != 0)
+            json_object_set_new(root, "turn_deg", json_real(o->turn_deg));
         *out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(17) |
                                     JSON_ENSURE_ASCII);
     }
@@ -327,6 +335,22 @@ tmesh_status tmesh_render_scene_decode(tmesh_render_scene **out, const char *jso
         bad = "orientation";
     if (bad)
         goto fail;
+    json_t *clip = json_object_get(root, "clip"), *turn = json_object_get(root, "turn_deg");
+    if (clip != NULL && !json_is_null(clip)) {
+        if (get_triple(json_object_get(clip, "point"), o.clip_point) != 0 ||
+            get_triple(json_object_get(clip, "normal"), o.clip_normal) != 0) {
+            bad = "clip";
+            goto fail;
+        }
+        o.clip = 1;
+    }
+    if (turn != NULL) {
+        if (!json_is_number(turn)) {
+            bad = "turn_deg";
+            goto fail;
+        }
+        o.turn_deg = json_number_value(turn);
+    }
     json_t *side = json_object_get(root, "side");
     if (side != NULL && !json_is_null(side)) {
         json_t *sv = json_object_get(side, "volume"), *sl = json_object_get(side, "labels"),

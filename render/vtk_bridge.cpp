@@ -13,6 +13,7 @@
 #include <string>
 
 #include <vtkActor.h>
+#include <vtkActorCollection.h>
 #include <vtkCallbackCommand.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
@@ -23,7 +24,9 @@
 #include <vtkMatrix4x4.h>
 #include <vtkNew.h>
 #include <vtkObject.h>
+#include <vtkMapper.h>
 #include <vtkOutputWindow.h>
+#include <vtkPlane.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
@@ -101,6 +104,7 @@ struct tmesh_vtk_scene {
     vtkSmartPointer<vtkRenderWindow> win;
     vtkSmartPointer<vtkRenderer> ren;
     vtkSmartPointer<ErrorObserver> obs;
+    vtkSmartPointer<vtkPlane> clip; // null: no clipping plane
     unsigned w = 0, h = 0;
 };
 
@@ -199,6 +203,8 @@ extern "C" tmesh_status tmesh_vtk_scene_add_mesh(tmesh_vtk_scene *s, const tmesh
         observe(mapper, s->obs);
         mapper->SetInputData(pd);
         mapper->ScalarVisibilityOff();
+        if (s->clip != nullptr)
+            mapper->AddClippingPlane(s->clip);
         vtkNew<vtkActor> actor;
         actor->SetMapper(mapper);
         vtkProperty *p = actor->GetProperty();
@@ -218,6 +224,25 @@ extern "C" tmesh_status tmesh_vtk_scene_add_mesh(tmesh_vtk_scene *s, const tmesh
         return TMESH_OK;
     } catch (...) {
         return from_exception(err, "mesh actor");
+    }
+}
+
+extern "C" tmesh_status tmesh_vtk_scene_set_clip(tmesh_vtk_scene *s, const double origin[3],
+                                                 const double normal[3], tmesh_error *err)
+{
+    try {
+        if (s->clip == nullptr) {
+            s->clip = vtkSmartPointer<vtkPlane>::New();
+            vtkActorCollection *actors = s->ren->GetActors();
+            actors->InitTraversal();
+            for (vtkActor *a = actors->GetNextActor(); a != nullptr; a = actors->GetNextActor())
+                a->GetMapper()->AddClippingPlane(s->clip);
+        }
+        s->clip->SetOrigin(origin[0], origin[1], origin[2]);
+        s->clip->SetNormal(normal[0], normal[1], normal[2]);
+        return TMESH_OK;
+    } catch (...) {
+        return from_exception(err, "clipping plane");
     }
 }
 

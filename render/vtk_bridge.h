@@ -74,6 +74,13 @@ void tmesh_vtk_scene_free(tmesh_vtk_scene *s);
 tmesh_status tmesh_vtk_scene_add_mesh(tmesh_vtk_scene *s, const tmesh_mesh *m, const float *normals,
                                       const tmesh_vtk_material *mat, tmesh_error *err);
 
+/**
+ * Clip every mesh of the scene (those added before and after) with the plane through `origin`:
+ * the half-space `normal` points into is kept (VTK's convention), the other is not drawn.
+ */
+tmesh_status tmesh_vtk_scene_set_clip(tmesh_vtk_scene *s, const double origin[3],
+                                      const double normal[3], tmesh_error *err);
+
 /** Replace the lights (n may be 0: no light). */
 tmesh_status tmesh_vtk_scene_set_lights(tmesh_vtk_scene *s, const tmesh_vtk_light *lights, size_t n,
                                         tmesh_error *err);

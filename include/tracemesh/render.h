@@ -47,10 +47,11 @@ typedef struct tmesh_renderer tmesh_renderer;
 /**
  * Open a renderer. Without a usable $DISPLAY (unset, not opening, or without the GLX extension
  * VTK needs) a private Xvfb is started: it picks a free display number itself (-displayfd),
- * listens on no TCP port (-nolisten tcp) and is waited for until it reports ready. The Xvfb child gets SIGTERM when the thread that opened the renderer dies
- * (Linux parent-death signal), so a killed caller leaves no Xvfb behind; tmesh_render_close
- * stops it, and so does every failing path of this function.
- * Not thread-safe: VTK renders on one thread; use a renderer from the thread that opened it.
+ * listens on no TCP port (-nolisten tcp) and is waited for until it reports ready. The Xvfb child
+ * gets SIGTERM when the thread that opened the renderer dies (Linux parent-death signal), so a
+ * killed caller leaves no Xvfb behind; tmesh_render_close stops it, and so does every failing path
+ * of this function. Not thread-safe: VTK renders on one thread; use a renderer from the thread that
+ * opened it.
  * @param[out] out caller owns; free with tmesh_render_close
  * @param opts     NULL for defaults
  * @return TMESH_OK; TMESH_E_ARG naming "timeout_s" or "display"; TMESH_E_IO when neither the
@@ -132,12 +133,15 @@ typedef struct tmesh_render_side {
     double window_center;       /* grey window of the scan; window_width 0: the range of the
                                    values on the slice. Default 0, 0                        */
     double window_width;
-    double outline_color[3];    /* RGB 0..1 of the label outline. Default green            */
+    double outline_color[3]; /* RGB 0..1 of the label outline. Default green            */
 } tmesh_render_side;
 
 #define TMESH_RENDER_SIDE_INIT                                                                     \
     {                                                                                              \
-        NULL, NULL, 0.0, 0.0, 0.0, {0.1, 0.9, 0.2}                                                \
+        NULL, NULL, 0.0, 0.0, 0.0,                                                                 \
+        {                                                                                          \
+            0.1, 0.9, 0.2                                                                          \
+        }                                                                                          \
     }
 
 /** Options of tmesh_render_figure. */
@@ -165,24 +169,39 @@ typedef struct tmesh_render_opts {
     int orientation;               /* non-zero: orientation letters at the edges. Default 1      */
     const tmesh_render_meta *meta; /* borrowed provenance entries. Default none              */
     size_t n_meta;
-    double crease_deg;    /* line: dihedral angle above which an edge is a crease,
-                             1..180. Default 40                                         */
-    double silhouette_pt; /* line: silhouette and boundary width, points, 0.05..20.
-                             Default 1.0                                                */
-    double crease_pt;     /* line: crease width, points, 0.05..20. Default 0.5         */
+    double crease_deg;             /* line: dihedral angle above which an edge is a crease,
+                                      1..180. Default 40                                         */
+    double silhouette_pt;          /* line: silhouette and boundary width, points, 0.05..20.
+                                      Default 1.0                                                */
+    double crease_pt;              /* line: crease width, points, 0.05..20. Default 0.5         */
     const tmesh_render_side *side; /* borrowed; non-NULL: a panel of height_px x height_px
                                       pixels right of the 3D view shows the slice of the scan
                                       through the centre of the labelled voxels, facing the
                                       viewer (same screen right and up in patient space), with
                                       the label outline; the image grows by that width. PNG
                                       only. Default NULL                                     */
+    int clip;              /* non-zero: a cut-away view. Every mesh is cut by the plane through
+                              clip_point with normal clip_normal, and the half-space the normal
+                              points into is removed (the cut is left open: the inside of a
+                              closed surface shows through it). Raster styles clip in VTK; line
+                              art keeps only the lines on the kept side and adds the cut outline
+                              (the plane's intersection with each mesh) at silhouette weight.
+                              The camera is still fitted to the whole meshes, so a cut-away has
+                              the framing of the uncut figure. Default 0                      */
+    double clip_point[3];  /* a point of the clipping plane, patient LPS mm; finite          */
+    double clip_normal[3]; /* towards the removed side, LPS; any non-zero length, finite     */
+    double turn_deg;       /* the scene turned about the patient's S axis, counter-clockwise
+                              seen from above (an anterior view then shows the face turning
+                              towards the viewer's right; 90 turns anterior into right), after
+                              view, azimuth and elevation; the camera is fitted to each turn.
+                              -360..360. Default 0. One turntable frame per call            */
 } tmesh_render_opts;
 
 #define TMESH_RENDER_OPTS_INIT                                                                     \
     {                                                                                              \
         TMESH_VIEW_ANTERIOR, 0.0, 0.0, 1.0, 0, TMESH_STYLE_SHADED, 0, TMESH_RENDER_FORMAT_AUTO,    \
             1200, 1200, 300.0, 0.0, 0.0, {1.0, 1.0, 1.0}, NULL, 0, NULL, 0, 1, 1, NULL, 0, 40.0,   \
-            1.0, 0.5, NULL                                                                         \
+            1.0, 0.5, NULL, 0, {0.0, 0.0, 0.0}, {0.0, 0.0, 0.0}, 0.0                               \
     }
 
 /** The renderer fingerprint: what made the pixels. Two figures of one scene are byte-identical
@@ -204,7 +223,8 @@ typedef struct tmesh_render_report {
     size_t n_polylines;           /* line style: visible feature polylines written           */
     size_t n_line_points;         /* line style: their points after simplification           */
     size_t n_silhouette_edges, n_crease_edges, n_boundary_edges; /* feature edges found     */
-    double render_s; /* wall time of the VTK render and read-back               */
+    size_t n_cut_edges; /* line style with clip: triangles the clipping plane crosses       */
+    double render_s;    /* wall time of the VTK render and read-back               */
     tmesh_render_fingerprint fingerprint; /* renderer of this figure (also in its metadata) */
 } tmesh_render_report;
 
@@ -282,15 +302,15 @@ typedef struct tmesh_render_scene_item {
 
 /** A scene: everything tmesh_render_figure needs besides the meshes themselves. */
 typedef struct tmesh_render_scene {
-    tmesh_render_opts opts;         /* labels, title and meta are part of the scene; the
-                                       figure's own provenance entries are not            */
-    tmesh_render_format format;     /* PNG, SVG or PDF (not AUTO)                        */
+    tmesh_render_opts opts;               /* labels, title and meta are part of the scene; the
+                                             figure's own provenance entries are not            */
+    tmesh_render_format format;           /* PNG, SVG or PDF (not AUTO)                        */
     const tmesh_render_scene_item *items; /* at least one                                 */
     size_t n_items;
-    char side_volume[65];           /* side-by-side panel: the scan object (SHA-256); "" for
-                                       none (opts.side itself is not stored)                 */
-    char side_labels[65];           /* its label volume object; "" to outline side_iso       */
-    double side_iso;                /* the isosurface value when side_labels is ""            */
+    char side_volume[65]; /* side-by-side panel: the scan object (SHA-256); "" for
+                             none (opts.side itself is not stored)                 */
+    char side_labels[65]; /* its label volume object; "" to outline side_iso       */
+    double side_iso;      /* the isosurface value when side_labels is ""            */
 } tmesh_render_scene;
 
 /**
@@ -299,7 +319,9 @@ typedef struct tmesh_render_scene {
  * "background","crease_deg","crease_pt","dpi","draft","elevation_deg","format","height_mm",
  * "height_px","labels":[{"at","text"}...],"meta":{...},"orientation","perspective",
  * "scale_bar","schema":"tracemesh.scene/1","side":null|{"iso","labels","volume"},"silhouette_pt",
- * "ssao","style","title","view","width_mm","width_px","zoom"}. Equal scenes give equal bytes.
+ * "ssao","style","title","view","width_mm","width_px","zoom"}, plus "clip":{"normal","point"}
+ * only when opts.clip is set and "turn_deg" only when it is not 0 (so scenes without them keep
+ * the bytes they had before these members existed). Equal scenes give equal bytes.
  * @param[out] out caller owns; free with free(); NUL-terminated
  * @return TMESH_OK; TMESH_E_ARG naming an item without asset or mesh, or a format that is
  *         AUTO; TMESH_E_NOMEM

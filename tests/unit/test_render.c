@@ -3,7 +3,8 @@
  * Unit tests of the render module: headless display handling (private Xvfb started and always
  * stopped), camera from named LPS views checked with an asymmetric marker in PNG and SVG, the
  * projected area of a sphere, PNG determinism and metadata, line art (SVG/PDF without images,
- * torus silhouettes, hidden lines removed), the DRAFT mark and every documented error.
+ * torus silhouettes, hidden lines removed), the DRAFT mark and every documented error; cut-away
+ * views (half a sphere, the cut outline in line art) and turntable turns.
  */
 #define _GNU_SOURCE
 #include "test_support.h"
@@ -1223,6 +1224,334 @@ static void test_render__side__panel_width_and_errors(void **state)
     tmesh_mesh_free(s);
 }
 
+/* ---- cut-away views and turntables ---- */
+
+static double dot3(const double a[3], const double b[3])
+{
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+/* pixels that are not background white; their mean column in *mean_x */
+static size_t covered_px(const image *im, double *mean_x, unsigned *max_x)
+{
+    size_t n = 0;
+    double sx = 0;
+    unsigned mx = 0;
+    for (unsigned y = 0; y < im->h; y++)
+        for (unsigned x = 0; x < im->w; x++) {
+            const uint8_t *p = im->rgb + 3 * ((size_t)y * im->w + x);
+            if (p[0] < 250 || p[1] < 250 || p[2] < 250) {
+                n++;
+                sx += x;
+                if (x > mx)
+                    mx = x;
+            }
+        }
+    if (mean_x != NULL)
+        *mean_x = n ? sx / (double)n : 0;
+    if (max_x != NULL)
+        *max_x = mx;
+    return n;
+}
+
+static void test_render__clip__sphere_half_disc(void **state)
+{
+    (void)state;
+    tmesh_mesh *s = uv_sphere(20, 5, -3, 7, 64, 128);
+    tmesh_render_item it = TMESH_RENDER_ITEM_INIT;
+    it.mesh = s;
+    static const tmesh_render_style STYLES[3] = {TMESH_STYLE_CLINICAL, TMESH_STYLE_SHADED,
+                                                 TMESH_STYLE_LINE};
+    for (int k = 0; k < 3; k++) {
+        tmesh_render_opts o = plain_opts(400);
+        o.style = STYLES[k];
+        tmesh_render_report rep, rep_cut;
+        tmesh_error err = TMESH_ERROR_INIT;
+        char *full = ts_path(g_dir, "clip_full.png"), *cut = ts_path(g_dir, "clip_cut.png");
+        assert_int_equal(tmesh_render_figure(g_r, &it, 1, full, &o, &rep, &err), TMESH_OK);
+        /* the plane L = 5 through the centre; the normal +L removes the patient's left, which
+         * the anterior view shows on the viewer's right */
+        o.clip = 1;
+        o.clip_point[0] = 5, o.clip_point[1] = -3, o.clip_point[2] = 7;
+        o.clip_normal[0] = 3; /* any length */
+        assert_int_equal(tmesh_render_figure(g_r, &it, 1, cut, &o, &rep_cut, &err), TMESH_OK);
+        /* the framing is that of the uncut sphere */
+        assert_true(rep_cut.mm_per_px == rep.mm_per_px);
+        image a = read_png(full), b = read_png(cut);
+        double mx_full, mx_cut;
+        unsigned right_cut;
+        size_t n_full = covered_px(&a, &mx_full, NULL), n_cut = covered_px(&b, &mx_cut, &right_cut);
+        double ratio = (double)n_cut / (double)n_full;
+        if (fabs(ratio - 0.5) > 0.02)
+            fail_msg("%s: the cut sphere covers %zu of %zu px (%.3f, expected 0.5)",
+                     tmesh_render_style_name(STYLES[k]), n_cut, n_full, ratio);
+        /* the kept half is on the viewer's left of the centre column (plus the line width) */
+        double centre_x = 200.0 + (5.0 - dot3(rep.right, rep.focal)) / rep.mm_per_px;
+        if (!(mx_cut < centre_x && right_cut <= centre_x + 6))
+            fail_msg("%s: the kept half is not on the viewer's left (mean %.1f, last column %u, "
+                     "centre %.1f)",
+                     tmesh_render_style_name(STYLES[k]), mx_cut, right_cut, centre_x);
+        free(a.rgb);
+        free(b.rgb);
+        free(full);
+        free(cut);
+    }
+    tmesh_mesh_free(s);
+}
+
+/* the stroke paths of an SVG, one point list each, in pixel units */
+typedef struct path_list {
+    pts *p;
+    size_t n;
+} path_list;
+
+static void svg_stroke_paths(const char *svg, path_list *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *p = svg;
+    while ((p = strstr(p, "<path")) != NULL) {
+        const char *end = strchr(p, '>');
+        assert_non_null(end);
+        size_t len = (size_t)(end - p) + 1;
+        char *one = strndup(p, len);
+        pts q;
+        svg_points(one, "stroke:rgb(10%,10%,10%)", &q);
+        free(one);
+        if (q.n > 0) {
+            out->p = realloc(out->p, (out->n + 1) * sizeof *out->p);
+            out->p[out->n++] = q;
+        } else {
+            free(q.xy);
+        }
+        p = end;
+    }
+}
+
+static void path_list_free(path_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->p[i].xy);
+    free(l->p);
+}
+
+static void test_render__clip__line_art_cut_outline(void **state)
+{
+    (void)state;
+    tmesh_mesh *s = uv_sphere(20, 5, -3, 7, 64, 128);
+    tmesh_render_item it = TMESH_RENDER_ITEM_INIT;
+    it.mesh = s;
+    tmesh_render_opts o = plain_opts(400);
+    o.style = TMESH_STYLE_LINE;
+    o.dpi = 72; /* SVG units are pixels */
+    o.clip = 1;
+    o.clip_point[0] = 5, o.clip_point[1] = -3, o.clip_point[2] = 7;
+    o.clip_normal[0] = 1;
+    tmesh_render_report rep;
+    tmesh_error err = TMESH_ERROR_INIT;
+    char *out = ts_path(g_dir, "clip_edge_on.svg");
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, out, &o, &rep, &err), TMESH_OK);
+    assert_true(rep.n_cut_edges > 0);
+    double cx = 200.0 + (5.0 - dot3(rep.right, rep.focal)) / rep.mm_per_px;
+    double cy = 200.0 - (7.0 - dot3(rep.up, rep.focal)) / rep.mm_per_px;
+    double r_px = 20.0 / rep.mm_per_px;
+    char *svg = read_text(out);
+    path_list pl;
+    svg_stroke_paths(svg, &pl);
+    assert_true(pl.n > 0);
+    /* no line of the removed half: every point is on the kept side of the cut (plus half a
+     * pixel of rasterised depth); the cut outline runs along the cut from top to bottom */
+    double top = INFINITY, bottom = -INFINITY;
+    for (size_t i = 0; i < pl.n; i++)
+        for (size_t j = 0; j < pl.p[i].n; j++) {
+            double x = pl.p[i].xy[2 * j], y = pl.p[i].xy[2 * j + 1];
+            if (x > cx + 0.5)
+                fail_msg("a line point at x %.2f lies in the removed half (cut at %.2f)", x, cx);
+            if (x > cx - 1.0) {
+                top = fmin(top, y);
+                bottom = fmax(bottom, y);
+            }
+        }
+    if (!(top < cy - 0.95 * r_px && bottom > cy + 0.95 * r_px))
+        fail_msg("the cut outline spans y %.1f..%.1f, expected %.1f..%.1f", top, bottom, cy - r_px,
+                 cy + r_px);
+    path_list_free(&pl);
+    free(svg);
+    free(out);
+
+    /* an oblique plane facing the viewer: the cut outline is a closed ellipse, R/sqrt(2) by R */
+    o.clip_normal[0] = 1, o.clip_normal[1] = -1;
+    out = ts_path(g_dir, "clip_oblique.svg");
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, out, &o, &rep, &err), TMESH_OK);
+    svg = read_text(out);
+    svg_stroke_paths(svg, &pl);
+    int found = 0;
+    for (size_t i = 0; i < pl.n && !found; i++) {
+        const pts *q = &pl.p[i];
+        double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+        for (size_t j = 0; j < q->n; j++) {
+            x0 = fmin(x0, q->xy[2 * j]), x1 = fmax(x1, q->xy[2 * j]);
+            y0 = fmin(y0, q->xy[2 * j + 1]), y1 = fmax(y1, q->xy[2 * j + 1]);
+        }
+        int closed = q->n > 3 &&
+                     hypot(q->xy[0] - q->xy[2 * q->n - 2], q->xy[1] - q->xy[2 * q->n - 1]) < 1e-6;
+        found = closed && fabs((x1 - x0) - 2 * r_px / sqrt(2.0)) < 0.03 * r_px &&
+                fabs((y1 - y0) - 2 * r_px) < 0.03 * r_px && fabs(0.5 * (x0 + x1) - cx) < 1.0;
+    }
+    if (!found)
+        fail_msg("no closed cut outline of %.1f x %.1f px around x %.1f among %zu paths",
+                 2 * r_px / sqrt(2.0), 2 * r_px, cx, pl.n);
+    path_list_free(&pl);
+    free(svg);
+    free(out);
+    tmesh_mesh_free(s);
+}
+
+static void test_render__turn__marker_moves_to_the_other_side(void **state)
+{
+    (void)state;
+    marker mk;
+    marker_make(&mk);
+    /* frame 0 is the plain figure; 180 degrees shows the posterior view, 90 the right view */
+    static const double TURN[3] = {0, 180, 90};
+    static const int AS_VIEW[3] = {TMESH_VIEW_ANTERIOR, TMESH_VIEW_POSTERIOR, TMESH_VIEW_RIGHT};
+    for (int k = 0; k < 3; k++) {
+        tmesh_render_opts o = plain_opts(300);
+        o.style = TMESH_STYLE_CLINICAL;
+        o.turn_deg = TURN[k];
+        tmesh_error err = TMESH_ERROR_INIT;
+        char *out = ts_path(g_dir, "turn.png");
+        assert_int_equal(tmesh_render_figure(g_r, mk.items, 3, out, &o, NULL, &err), TMESH_OK);
+        image im = read_png(out);
+        double sum[3][2] = {{0}}, cnt[3] = {0};
+        for (unsigned y = 0; y < im.h; y++)
+            for (unsigned x = 0; x < im.w; x++) {
+                const uint8_t *p = im.rgb + 3 * ((size_t)y * im.w + x);
+                int r = p[0], g = p[1], b = p[2], cls = -1;
+                if (r > 40 && r > 2 * g + 10 && r > 2 * b + 10)
+                    cls = 1;
+                else if (g > 40 && g > 2 * r + 10 && g > 2 * b + 10)
+                    cls = 2;
+                else if (abs(r - g) < 8 && abs(g - b) < 8 && r < 240 && r > 20)
+                    cls = 0;
+                if (cls < 0)
+                    continue;
+                sum[cls][0] += x;
+                sum[cls][1] += -(double)y;
+                cnt[cls]++;
+            }
+        for (int c = 0; c < 3; c++)
+            if (cnt[c] > 0) {
+                sum[c][0] /= cnt[c];
+                sum[c][1] /= cnt[c];
+            }
+        check_signs("turn", AS_VIEW[k], sum[1], sum[2], sum[0]);
+        if (k == 0) { /* the plain figure, pixel for pixel */
+            tmesh_render_opts p = plain_opts(300);
+            p.style = TMESH_STYLE_CLINICAL;
+            char *plain = ts_path(g_dir, "turn_plain.png");
+            assert_int_equal(tmesh_render_figure(g_r, mk.items, 3, plain, &p, NULL, &err),
+                             TMESH_OK);
+            image pi = read_png(plain);
+            assert_memory_equal(pi.rgb, im.rgb, (size_t)im.w * im.h * 3);
+            free(pi.rgb);
+            free(plain);
+        }
+        free(im.rgb);
+        free(out);
+    }
+    marker_free(&mk);
+}
+
+static void test_render__clip__bad_values_named(void **state)
+{
+    (void)state;
+    tmesh_mesh *s = uv_sphere(10, 0, 0, 0, 8, 16);
+    tmesh_render_item it = TMESH_RENDER_ITEM_INIT;
+    it.mesh = s;
+    tmesh_render_opts o = plain_opts(64);
+    tmesh_error err = TMESH_ERROR_INIT;
+    o.clip = 1; /* normal left at zero */
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, "x.png", &o, NULL, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "clip_normal is zero");
+    tmesh_error_clear(&err);
+    o.clip_normal[2] = NAN;
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, "x.png", &o, NULL, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "clip_normal");
+    tmesh_error_clear(&err);
+    o.clip_normal[2] = 1;
+    o.clip_point[0] = INFINITY;
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, "x.png", &o, NULL, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "clip_point");
+    tmesh_error_clear(&err);
+    o.clip = 0;
+    o.turn_deg = 361;
+    assert_int_equal(tmesh_render_figure(g_r, &it, 1, "x.png", &o, NULL, &err), TMESH_E_ARG);
+    ts_assert_error(err, TMESH_E_ARG, "turn_deg");
+    tmesh_mesh_free(s);
+}
+
+static void test_render__scene__clip_and_turn_round_trip(void **state)
+{
+    (void)state;
+    tmesh_render_scene_item item;
+    memset(&item, 0, sizeof item);
+    snprintf(item.asset, sizeof item.asset, "skull");
+    item.version = 2;
+    memset(item.mesh, 'a', 64);
+    item.color[0] = item.color[1] = item.color[2] = -1;
+    item.opacity = -1;
+    tmesh_render_scene sc;
+    memset(&sc, 0, sizeof sc);
+    tmesh_render_opts o = TMESH_RENDER_OPTS_INIT;
+    sc.opts = o;
+    sc.format = TMESH_RENDER_FORMAT_PNG;
+    sc.items = &item;
+    sc.n_items = 1;
+    tmesh_error err = TMESH_ERROR_INIT;
+    char *plain = NULL, *a = NULL, *b = NULL;
+    /* without a clip or a turn the members are absent: older scenes keep their bytes */
+    assert_int_equal(tmesh_render_scene_encode(&plain, &sc, &err), TMESH_OK);
+    assert_null(strstr(plain, "\"clip\""));
+    assert_null(strstr(plain, "\"turn_deg\""));
+    sc.opts.clip = 1;
+    sc.opts.clip_point[0] = 1.5, sc.opts.clip_point[1] = -2, sc.opts.clip_point[2] = 30;
+    sc.opts.clip_normal[0] = 0, sc.opts.clip_normal[1] = 0.6, sc.opts.clip_normal[2] = -0.8;
+    sc.opts.turn_deg = 45;
+    assert_int_equal(tmesh_render_scene_encode(&a, &sc, &err), TMESH_OK);
+    assert_non_null(strstr(a, "\"clip\":{\"normal\":[0.0,0.59999999999999998,-0.80000000000000004],"
+                              "\"point\":[1.5,-2.0,30.0]}"));
+    assert_non_null(strstr(a, "\"turn_deg\":45.0"));
+    tmesh_render_scene *d = NULL;
+    assert_int_equal(tmesh_render_scene_decode(&d, a, strlen(a), &err), TMESH_OK);
+    assert_true(d->opts.clip);
+    assert_true(d->opts.clip_point[2] == 30 && d->opts.clip_normal[1] == 0.6);
+    assert_true(d->opts.turn_deg == 45);
+    assert_int_equal(tmesh_render_scene_encode(&b, d, &err), TMESH_OK);
+    assert_string_equal(a, b);
+    tmesh_render_scene_free(d);
+    d = NULL;
+    /* an old scene decodes without a clip */
+    assert_int_equal(tmesh_render_scene_decode(&d, plain, strlen(plain), &err), TMESH_OK);
+    assert_false(d->opts.clip);
+    assert_true(d->opts.turn_deg == 0);
+    tmesh_render_scene_free(d);
+    d = NULL;
+    /* a malformed clip is named */
+    const char *bad = "\"clip\":{\"normal\":[0.0,0.59999999999999998],";
+    char *p = strstr(a, "\"clip\":{\"normal\":[0.0,0.59999999999999998,-0.80000000000000004],");
+    assert_non_null(p);
+    size_t pre = (size_t)(p - a), cut = strlen("\"clip\":{\"normal\":[0.0,0.59999999999999998,"
+                                               "-0.80000000000000004],");
+    char *c = malloc(strlen(a) + 1);
+    snprintf(c, strlen(a) + 1, "%.*s%s%s", (int)pre, a, bad, p + cut);
+    assert_int_equal(tmesh_render_scene_decode(&d, c, strlen(c), &err), TMESH_E_DATA);
+    ts_assert_error(err, TMESH_E_DATA, "'clip'");
+    free(c);
+    free(plain);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1244,6 +1573,11 @@ int main(void)
         cmocka_unit_test(test_render__fingerprint__report_and_metadata),
         cmocka_unit_test(test_render__scene__canonical_json_round_trip),
         cmocka_unit_test(test_render__side__panel_width_and_errors),
+        cmocka_unit_test(test_render__clip__sphere_half_disc),
+        cmocka_unit_test(test_render__clip__line_art_cut_outline),
+        cmocka_unit_test(test_render__clip__bad_values_named),
+        cmocka_unit_test(test_render__turn__marker_moves_to_the_other_side),
+        cmocka_unit_test(test_render__scene__clip_and_turn_round_trip),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
