@@ -4,7 +4,14 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const validator = require('gltf-validator');
+let validator;
+try {
+    validator = require('gltf-validator');
+} catch (e) {
+    console.error('validate-gltf: the gltf-validator package is not installed in tools/node ' +
+                  '(run tools/install-deps.sh, which make test runs)');
+    process.exit(2);
+}
 
 async function check(file) {
     const bytes = new Uint8Array(fs.readFileSync(file));
