@@ -149,14 +149,31 @@ tmesh_status tmesh_volume_read_nifti(tmesh_volume **out, const char *path, tmesh
         t = TMESH_VOXEL_F32;
     size_t dim[3] = {(size_t)(nim->nx > 0 ? nim->nx : 1), (size_t)(nim->ny > 0 ? nim->ny : 1),
                      (size_t)(nim->nz > 0 ? nim->nz : 1)};
-    st = tmesh_volume_new(&v, dim, t, err);
-    if (st != TMESH_OK)
-        goto done;
-    size_t n = tmesh_volume_count(v);
-    if ((int)t == (nim->datatype == NIFTI_TYPE_UINT8 ? TMESH_VOXEL_U8
-                   : nim->datatype == NIFTI_TYPE_INT16 ? TMESH_VOXEL_I16
-                   : nim->datatype == NIFTI_TYPE_UINT16 ? TMESH_VOXEL_U16
-                   : nim->datatype == NIFTI_TYPE_FLOAT32 ? TMESH_VOXEL_F32 : -1)) {
+    int same = (int)t == (nim->datatype == NIFTI_TYPE_UINT8     ? TMESH_VOXEL_U8
+                          : nim->datatype == NIFTI_TYPE_INT16   ? TMESH_VOXEL_I16
+                          : nim->datatype == NIFTI_TYPE_UINT16  ? TMESH_VOXEL_U16
+                          : nim->datatype == NIFTI_TYPE_FLOAT32 ? TMESH_VOXEL_F32
+                                                                : -1);
+    size_t n = dim[0] * dim[1] * dim[2];
+    if (same && nim->nvox == n) {
+        /* The samples are already in our layout: take nifti_clib's buffer (calloc'd, freed
+         * with free) instead of copying it, so reading never holds the image twice. */
+        static const size_t one[3] = {1, 1, 1};
+        st = tmesh_volume_new(&v, one, t, err);
+        if (st != TMESH_OK)
+            goto done;
+        free(v->data);
+        v->data = nim->data;
+        nim->data = NULL;
+        memcpy(v->dim, dim, sizeof v->dim);
+    } else {
+        st = tmesh_volume_new(&v, dim, t, err);
+        if (st != TMESH_OK)
+            goto done;
+    }
+    if (nim->data == NULL) {
+        /* taken above */
+    } else if (same) {
         memcpy(v->data, nim->data, n * tmesh_voxel_size(t));
     } else {
         float *dst = v->data;
