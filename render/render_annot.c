@@ -405,6 +405,12 @@ static void draw_title(cairo_t *cr, const render__figure *fig, double k)
     cairo_set_font_size(cr, fs);
     cairo_text_extents_t te;
     cairo_text_extents(cr, fig->o->title, &te);
+    if (te.x_advance > 0.94 * f->w) {
+        /* A long title is set smaller so that it fits the width of the figure. */
+        fs *= 0.94 * f->w / te.x_advance;
+        cairo_set_font_size(cr, fs);
+        cairo_text_extents(cr, fig->o->title, &te);
+    }
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_move_to(cr, 0.5 * f->w - 0.5 * te.x_advance,
                   fig->banner_h + 0.5 * fig->title_h + 0.35 * fs);
