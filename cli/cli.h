@@ -70,6 +70,9 @@ void cli_parser_init(cli_parser *p, const cli_cmd_spec *spec, int argc, char **a
 /** Next option id, CLI_POSITIONAL (value in *val), CLI_HELP, CLI_BAD or CLI_END. */
 int cli_next(cli_parser *p, const char **val);
 void cli_print_help(const cli_cmd_spec *spec, FILE *out);
+/** 1 when `s` is longer than `suffix` and ends with it (".nii.gz" tests). */
+int cli_ends_with(const char *s, const char *suffix);
+
 /** Usage error: prints the message and a hint, returns CLI_EXIT_USAGE. */
 int cli_usage_error(const cli_cmd_spec *spec, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -209,6 +209,21 @@ done:
     return rc;
 }
 
+int cli_figure_display_opt(const cli_cmd_spec *spec, const char *val, tmesh_render_display *out)
+{
+    if (strcmp(val, "auto") == 0)
+        *out = TMESH_RENDER_DISPLAY_AUTO;
+    else if (strcmp(val, "xvfb") == 0)
+        *out = TMESH_RENDER_DISPLAY_XVFB;
+    else if (strcmp(val, "x") == 0)
+        *out = TMESH_RENDER_DISPLAY_X;
+    else {
+        cli_usage_error(spec, "invalid value '%s' for --display: expected auto, xvfb or x", val);
+        return -1;
+    }
+    return 0;
+}
+
 const char *cli_figure_format_ext(tmesh_render_format f)
 {
     return f == TMESH_RENDER_FORMAT_PNG   ? "png"

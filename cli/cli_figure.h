@@ -107,4 +107,8 @@ int cli_figure_parse_id(const uint8_t *data, size_t len, char *out, size_t cap);
 /** Extension of a figure format ("png"), or NULL. */
 const char *cli_figure_format_ext(tmesh_render_format f);
 
+/** --display auto|xvfb|x of render, rerender and verify. @return 0, or -1 with a usage error
+ *  printed naming the option */
+int cli_figure_display_opt(const cli_cmd_spec *spec, const char *val, tmesh_render_display *out);
+
 #endif

@@ -21,6 +21,12 @@ void cli_parser_init(cli_parser *p, const cli_cmd_spec *spec, int argc, char **a
     p->only_positional = 0;
 }
 
+int cli_ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a > b && strcmp(s + a - b, suffix) == 0;
+}
+
 int cli_usage_error(const cli_cmd_spec *spec, const char *fmt, ...)
 {
     char msg[1024];

@@ -82,12 +82,6 @@ static tmesh_status to_labels(tmesh_volume **out, const tmesh_volume *v, tmesh_e
     return TMESH_OK;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a > b && strcmp(s + a - b, suffix) == 0;
-}
-
 /* The label volume of a label asset: `in` is LABELS[@V], or a NIfTI file recorded as written
  * from one ('segment --name'), found by its SHA-256. */
 static tmesh_status stored_labels(tmesh_store *s, const char *in, tmesh_volume **out,
@@ -95,7 +89,7 @@ static tmesh_status stored_labels(tmesh_store *s, const char *in, tmesh_volume *
 {
     tmesh_store_version v;
     tmesh_status st;
-    if (ends_with(in, ".nii") || ends_with(in, ".nii.gz")) {
+    if (cli_ends_with(in, ".nii") || cli_ends_with(in, ".nii.gz")) {
         char fh[65];
         tmesh_store_export ex;
         if ((st = cli_store_hash_file(in, fh, err)) != TMESH_OK)
@@ -216,7 +210,7 @@ int cmd_mesh(int argc, char **argv)
         return cli_usage_error(&cmd_mesh_spec,
                                "--iso extracts intensities: --label, --sigma and --method nets "
                                "apply to label volumes only");
-    int from_store = !ends_with(in, ".nii") && !ends_with(in, ".nii.gz");
+    int from_store = !cli_ends_with(in, ".nii") && !cli_ends_with(in, ".nii.gz");
     if (cli_publish_check(&cmd_mesh_spec, &pa, from_store) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;
     if (pa.name != NULL && use_iso)

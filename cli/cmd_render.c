@@ -599,16 +599,8 @@ int cmd_render(int argc, char **argv)
                 goto usage;
             break;
         case OPT_DISPLAY:
-            if (strcmp(val, "auto") == 0)
-                oo.display = TMESH_RENDER_DISPLAY_AUTO;
-            else if (strcmp(val, "xvfb") == 0)
-                oo.display = TMESH_RENDER_DISPLAY_XVFB;
-            else if (strcmp(val, "x") == 0)
-                oo.display = TMESH_RENDER_DISPLAY_X;
-            else {
-                cli_error("invalid value '%s' for --display: expected auto, xvfb or x", val);
+            if (cli_figure_display_opt(&cmd_render_spec, val, &oo.display) != 0)
                 goto usage;
-            }
             break;
         case OPT_NAME:
             name = val;

@@ -71,12 +71,6 @@ const cli_cmd_spec cmd_segment_spec = {
     "'tracemesh mesh ASSET@N --name MESH') continues the chain down to the DICOM files.",
     segment_opts};
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a > b && strcmp(s + a - b, suffix) == 0;
-}
-
 /* Find a command option (not an operation) named by `arg`; sets *inline_val for --name=value. */
 static const cli_opt *find_opt(const char *arg, const char **inline_val)
 {
@@ -260,13 +254,13 @@ int cmd_segment(int argc, char **argv)
         rc = cli_usage_error(&cmd_segment_spec, "missing DIR or VOLUME.nii[.gz]");
     else if (out == NULL)
         rc = cli_usage_error(&cmd_segment_spec, "missing -o OUT.nii.gz");
-    else if (!ends_with(out, ".nii") && !ends_with(out, ".nii.gz"))
+    else if (!cli_ends_with(out, ".nii") && !cli_ends_with(out, ".nii.gz"))
         rc = cli_usage_error(&cmd_segment_spec,
                              "invalid value '%s' for -o: name must end in .nii or .nii.gz", out);
     else if (tmesh_seg_recipe_count(recipe) == 0)
         rc = cli_usage_error(&cmd_segment_spec,
                              "no operation given (for example --preset bone, or --recipe FILE)");
-    else if (pa.name != NULL && (ends_with(input, ".nii") || ends_with(input, ".nii.gz")))
+    else if (pa.name != NULL && (cli_ends_with(input, ".nii") || cli_ends_with(input, ".nii.gz")))
         rc = cli_usage_error(&cmd_segment_spec,
                              "--name needs a DICOM series: a NIfTI volume has no traceable source");
     else
@@ -285,7 +279,7 @@ int cmd_segment(int argc, char **argv)
         rc = cli_store_open(pa.store, &store);
         if (rc == CLI_EXIT_OK)
             rc = cli_store_load(store, input, &da, &image, h_vol);
-    } else if (ends_with(input, ".nii") || ends_with(input, ".nii.gz")) {
+    } else if (cli_ends_with(input, ".nii") || cli_ends_with(input, ".nii.gz")) {
         if (series_given)
             rc = cli_usage_error(&cmd_segment_spec, "--series applies to DICOM input, not %s",
                                  input);

@@ -375,17 +375,8 @@ int cmd_verify(int argc, char **argv)
             all = 1;
             break;
         case OPT_DISPLAY:
-            if (strcmp(val, "auto") == 0)
-                oo.display = TMESH_RENDER_DISPLAY_AUTO;
-            else if (strcmp(val, "xvfb") == 0)
-                oo.display = TMESH_RENDER_DISPLAY_XVFB;
-            else if (strcmp(val, "x") == 0)
-                oo.display = TMESH_RENDER_DISPLAY_X;
-            else
-                return cli_usage_error(&cmd_verify_spec,
-                                       "invalid value '%s' for --display: expected auto, xvfb "
-                                       "or x",
-                                       val);
+            if (cli_figure_display_opt(&cmd_verify_spec, val, &oo.display) != 0)
+                return CLI_EXIT_USAGE;
             break;
         case CLI_OPT_STORE:
             store_opt = val;
