@@ -81,6 +81,13 @@ tmesh_status tmesh_mesh__edges(const tmesh_mesh *m, tmesh_mesh__edge **out, size
 tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
                                const tmesh_mesh_check_opts *opts, uint8_t *bad, tmesh_error *err);
 
+/** Count pairs of triangles that share no vertex and intersect (mesh_intersect.c); lo/hi is the
+ *  bounding box of the used vertices. With `bad` (n_vertices entries) the vertices of both
+ *  triangles of every counted pair are set to 1. */
+tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const double lo[3],
+                                                  const double hi[3], long *out, uint8_t *bad,
+                                                  tmesh_error *err);
+
 /** Mark vertices on boundary edges (edges of exactly one triangle); caller frees. */
 tmesh_status tmesh_mesh__boundary_vertices(const tmesh_mesh *m, uint8_t **out, tmesh_error *err);
 
