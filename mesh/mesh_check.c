@@ -8,6 +8,7 @@
 #include "mesh_int.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 typedef struct tri_key {
@@ -37,39 +38,67 @@ typedef struct co_key {
     uint32_t label;
 } co_key;
 
-static int co_cmp(const void *a, const void *b)
+static uint64_t co_hash(const co_key *k)
 {
-    const co_key *x = a, *y = b;
-    for (int k = 0; k < 3; k++)
-        if (x->p[k] != y->p[k])
-            return x->p[k] < y->p[k] ? -1 : 1;
-    return x->label < y->label ? -1 : x->label > y->label;
+    uint64_t h = 0x9e3779b97f4a7c15u;
+    uint32_t w[4];
+    memcpy(w, k, sizeof w);
+    for (int i = 0; i < 4; i++) {
+        h ^= w[i];
+        h *= 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    return h;
 }
 
 /* Used vertices that share their exact position with another used vertex of the same label:
  * a file reader welds them, and the surface pinches there. Copies of a shared boundary that
- * belong to different labels are not counted. */
+ * belong to different labels are not counted. Positions are grouped by their exact bits (with
+ * -0 as +0) in an open-addressing table of vertex ids. */
 static tmesh_status count_coincident(const tmesh_mesh *m, const uint8_t *used, size_t *out,
                                      tmesh_error *err)
 {
-    size_t n = 0, c = 0;
-    co_key *k = malloc((m->n_vertices ? m->n_vertices : 1) * sizeof *k);
-    if (k == NULL)
+    size_t nv = m->n_vertices, cap = 16, c = 0;
+    while (cap < 2 * nv)
+        cap *= 2;
+    uint32_t *slot = malloc(cap * sizeof *slot), *cnt = calloc(nv ? nv : 1, sizeof *cnt);
+    if (slot == NULL || cnt == NULL) {
+        free(slot);
+        free(cnt);
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
-    for (size_t v = 0; v < m->n_vertices; v++)
-        if (used[v]) {
-            memcpy(k[n].p, m->xyz + 3 * v, sizeof k[n].p);
+    }
+    memset(slot, 0xff, cap * sizeof *slot);
+    for (size_t v = 0; v < nv; v++) {
+        if (!used[v])
+            continue;
+        co_key k;
+        memcpy(k.p, m->xyz + 3 * v, sizeof k.p);
+        for (int a = 0; a < 3; a++)
+            if (k.p[a] == 0.0f)
+                k.p[a] = 0.0f; /* -0 == +0 */
+        k.label = m->labels ? m->labels[v] : 0;
+        for (size_t h = co_hash(&k) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+            if (slot[h] == UINT32_MAX) {
+                slot[h] = (uint32_t)v;
+                cnt[v] = 1;
+                break;
+            }
+            co_key o;
+            uint32_t u = slot[h];
+            memcpy(o.p, m->xyz + 3 * u, sizeof o.p);
             for (int a = 0; a < 3; a++)
-                if (k[n].p[a] == 0.0f)
-                    k[n].p[a] = 0.0f; /* -0 == +0 */
-            k[n].label = m->labels ? m->labels[v] : 0;
-            n++;
+                if (o.p[a] == 0.0f)
+                    o.p[a] = 0.0f;
+            o.label = m->labels ? m->labels[u] : 0;
+            if (memcmp(&o, &k, sizeof k) == 0) {
+                c += cnt[u] == 1 ? 2 : 1;
+                cnt[u]++;
+                break;
+            }
         }
-    qsort(k, n, sizeof *k, co_cmp);
-    for (size_t i = 1; i < n; i++)
-        if (memcmp(&k[i], &k[i - 1], sizeof k[i]) == 0)
-            c += (i == 1 || memcmp(&k[i - 1], &k[i - 2], sizeof k[i]) != 0) ? 2 : 1;
-    free(k);
+    }
+    free(slot);
+    free(cnt);
     *out = c;
     return TMESH_OK;
 }
@@ -168,7 +197,10 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
     rc = count_coincident(m, used, &out->n_coincident_vertices, err);
     if (rc != TMESH_OK)
         goto done;
-    qsort(tk, nt, sizeof *tk, tri_cmp);
+    if (tmesh_mesh__bucket_sort(tk, nt, sizeof *tk, offsetof(tri_key, s), nv, tri_cmp) != 0) {
+        rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
+        goto done;
+    }
     for (size_t i = 1; i < nt; i++)
         if (memcmp(tk[i].s, tk[i - 1].s, sizeof tk[i].s) == 0) {
             out->n_duplicate_triangles++;

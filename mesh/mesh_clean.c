@@ -7,6 +7,7 @@
 #include "mesh_int.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 tmesh_status tmesh_mesh__validate(const tmesh_mesh *m, tmesh_error *err)
@@ -201,6 +202,113 @@ tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint
     return TMESH_OK;
 }
 
+static uint64_t pos_hash(const uint32_t w[3])
+{
+    uint64_t h = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 3; i++) {
+        h ^= w[i];
+        h *= 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+int tmesh_mesh__group_positions(const float *xyz, size_t nv, int bitwise, uint32_t *first)
+{
+    size_t cap = 16;
+    while (cap < 2 * nv)
+        cap *= 2;
+    uint32_t *slot = malloc(cap * sizeof *slot);
+    if (slot == NULL)
+        return -1;
+    memset(slot, 0xff, cap * sizeof *slot);
+    for (size_t v = 0; v < nv; v++) {
+        float p[3];
+        memcpy(p, xyz + 3 * v, sizeof p);
+        first[v] = (uint32_t)v;
+        if (!bitwise) {
+            if (isnan(p[0]) || isnan(p[1]) || isnan(p[2]))
+                continue; /* equal to nothing */
+            for (int k = 0; k < 3; k++)
+                if (p[k] == 0.0f)
+                    p[k] = 0.0f; /* -0 is +0 */
+        }
+        uint32_t w[3];
+        memcpy(w, p, sizeof w);
+        for (size_t h = pos_hash(w) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+            uint32_t u = slot[h];
+            if (u == UINT32_MAX) {
+                slot[h] = (uint32_t)v;
+                break;
+            }
+            float q[3];
+            memcpy(q, xyz + 3 * u, sizeof q);
+            if (!bitwise)
+                for (int k = 0; k < 3; k++)
+                    if (q[k] == 0.0f)
+                        q[k] = 0.0f;
+            if (memcmp(q, p, sizeof p) == 0) {
+                first[v] = u;
+                break;
+            }
+        }
+    }
+    free(slot);
+    return 0;
+}
+
+int tmesh_mesh__bucket_sort(void *items, size_t n, size_t size, size_t key_off, size_t n_keys,
+                            int (*cmp)(const void *, const void *))
+{
+    if (n < 2)
+        return 0;
+    size_t *start = calloc(n_keys + 1, sizeof *start);
+    unsigned char *tmp = malloc(n * size), *base = items, *swap = malloc(size);
+    if (start == NULL || tmp == NULL || swap == NULL) {
+        free(start);
+        free(tmp);
+        free(swap);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k;
+        memcpy(&k, base + i * size + key_off, sizeof k);
+        TMESH_ASSERT(k < n_keys);
+        start[k + 1]++;
+    }
+    for (size_t k = 0; k < n_keys; k++)
+        start[k + 1] += start[k];
+    for (size_t i = 0; i < n; i++) { /* stable: items keep their order within a key */
+        uint32_t k;
+        memcpy(&k, base + i * size + key_off, sizeof k);
+        memcpy(tmp + start[k]++ * size, base + i * size, size);
+    }
+    memcpy(base, tmp, n * size);
+    free(tmp);
+    /* start[k] is now the end of bucket k. */
+    for (size_t k = 0, lo = 0; k < n_keys; lo = start[k], k++) {
+        size_t hi = start[k];
+        if (hi - lo > 32) {
+            qsort(base + lo * size, hi - lo, size, cmp);
+            continue;
+        }
+        for (size_t i = lo + 1; i < hi; i++) {
+            size_t j = i;
+            if (cmp(base + (j - 1) * size, base + i * size) <= 0)
+                continue;
+            memcpy(swap, base + i * size, size);
+            while (j > lo && cmp(base + (j - 1) * size, swap) > 0) {
+                memcpy(base + j * size, base + (j - 1) * size, size);
+                j--;
+            }
+            memcpy(base + j * size, swap, size);
+        }
+    }
+    free(start);
+    free(swap);
+    return 0;
+}
+
 typedef tmesh_mesh__edge edge_rec;
 
 static int edge_cmp(const void *x, const void *y)
@@ -230,7 +338,11 @@ tmesh_status tmesh_mesh__edges(const tmesh_mesh *m, tmesh_mesh__edge **out, size
             edge_rec r = {u < v ? u : v, u < v ? v : u, (uint32_t)t, (uint8_t)(u < v), (uint8_t)c};
             e[n++] = r;
         }
-    qsort(e, n, sizeof *e, edge_cmp);
+    if (tmesh_mesh__bucket_sort(e, n, sizeof *e, offsetof(edge_rec, a), m->n_vertices,
+                                edge_cmp) != 0) {
+        free(e);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for the edge list");
+    }
     *out = e;
     *n_out = n;
     return TMESH_OK;

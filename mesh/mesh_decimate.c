@@ -15,6 +15,7 @@
 #include "mesh_int.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <meshoptimizer.h>
 #include <string.h>
 
@@ -72,7 +73,7 @@ static int dup_cmp(const void *a, const void *b)
  * a pocket into two copies of one triangle, facing opposite ways, which makes their edges
  * non-manifold. The pair encloses no volume; dropping both restores the surface. Returns the
  * new index count (kept triangles keep their order). */
-static size_t drop_folded_pairs(uint32_t *idx, size_t n, dup_key *keys)
+static size_t drop_folded_pairs(uint32_t *idx, size_t n, size_t nv, dup_key *keys)
 {
     size_t nt = n / 3;
     for (size_t t = 0; t < nt; t++) {
@@ -103,7 +104,8 @@ static size_t drop_folded_pairs(uint32_t *idx, size_t n, dup_key *keys)
         keys[t].t = (uint32_t)t;
         keys[t].even = swaps % 2 == 0;
     }
-    qsort(keys, nt, sizeof *keys, dup_cmp);
+    if (tmesh_mesh__bucket_sort(keys, nt, sizeof *keys, offsetof(dup_key, s), nv, dup_cmp) != 0)
+        qsort(keys, nt, sizeof *keys, dup_cmp); /* same order, no extra memory */
     size_t dropped = 0;
     for (size_t i = 0; i + 1 < nt; i++)
         if (memcmp(keys[i].s, keys[i + 1].s, sizeof keys[i].s) == 0 &&
@@ -159,7 +161,7 @@ static int zero_area(const float *xyz, const uint32_t *v)
 /* On flat parts meshoptimizer can leave a sliver (a, b, c) with c on the segment ab. It is
  * removed by splitting the neighbour across ab, (b, a, d), at c into (b, c, d) and (c, a, d):
  * same triangle count, every edge still used twice, winding kept. Returns 0 or -1 (memory). */
-static int repair_slivers(uint32_t *idx, size_t n, const float *xyz)
+static int repair_slivers(uint32_t *idx, size_t n, size_t nv, const float *xyz)
 {
     size_t nt = n / 3;
     ekey *e = malloc((nt ? 3 * nt : 1) * sizeof *e);
@@ -183,7 +185,8 @@ static int repair_slivers(uint32_t *idx, size_t n, const float *xyz)
                 ekey k = {u < w ? u : w, u < w ? w : u, (uint32_t)t};
                 e[3 * t + c] = k;
             }
-        qsort(e, 3 * nt, sizeof *e, ekey_cmp);
+        if (tmesh_mesh__bucket_sort(e, 3 * nt, sizeof *e, offsetof(ekey, a), nv, ekey_cmp) != 0)
+            qsort(e, 3 * nt, sizeof *e, ekey_cmp);
         memset(touched, 0, nt);
         for (size_t t = 0; t < nt; t++) {
             uint32_t *v = idx + 3 * t;
@@ -288,12 +291,12 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                 nfrozen++;
             }
         n += 3 * nfrozen;
-        if (in.n_degenerate_triangles == 0 && repair_slivers(dst, n, m->xyz) != 0) {
+        if (in.n_degenerate_triangles == 0 && repair_slivers(dst, n, nv, m->xyz) != 0) {
             rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory repairing slivers");
             goto done;
         }
         if (in.n_duplicate_triangles == 0)
-            n = drop_folded_pairs(dst, n, keys);
+            n = drop_folded_pairs(dst, n, nv, keys);
         tmesh_mesh view = *m;
         view.tri = dst;
         view.n_triangles = n / 3;

@@ -62,6 +62,22 @@ void tmesh_mesh__measure(const tmesh_mesh *m, double *volume_mm3_out, double *ar
 tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint32_t **adj_out,
                                    tmesh_error *err);
 
+/**
+ * Sort `n` items of `size` bytes by `cmp`, a total order whose first key is the uint32 at byte
+ * `key_off` of each item, below `n_keys`: a counting sort on that key, then a sort of each
+ * bucket by `cmp` (insertion sort for the short buckets of mesh data). The result is the order
+ * qsort with `cmp` gives. Returns 0, or -1 out of memory (items unchanged).
+ */
+int tmesh_mesh__bucket_sort(void *items, size_t n, size_t size, size_t key_off, size_t n_keys,
+                            int (*cmp)(const void *, const void *));
+
+/**
+ * first[v] = the lowest vertex index whose position equals v's: by float comparison (-0 equals
+ * +0, a NaN equals nothing) when `bitwise` is 0, by the exact bits when it is 1. Hashing, in
+ * vertex order, so the result is independent of any sort. Returns 0, or -1 out of memory.
+ */
+int tmesh_mesh__group_positions(const float *xyz, size_t nv, int bitwise, uint32_t *first);
+
 /** Undirected edge use: triangle `tri` runs from its corner `corner` to the next corner. */
 typedef struct tmesh_mesh__edge {
     uint32_t a, b; /* a < b */

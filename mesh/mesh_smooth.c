@@ -64,40 +64,15 @@ static void umbrella(umb *u, double *dst, const double *src, double f)
                              NULL, NULL);
 }
 
-typedef struct pos_key {
-    float p[3];
-    uint32_t v;
-} pos_key;
-
-static int pos_cmp(const void *a, const void *b)
-{
-    const pos_key *x = a, *y = b;
-    for (int k = 0; k < 3; k++)
-        if (x->p[k] != y->p[k])
-            return x->p[k] < y->p[k] ? -1 : 1;
-    return x->v < y->v ? -1 : x->v > y->v;
-}
-
 /* rep[v]: lowest index with exactly v's position; n_copies_out: vertices with rep[v] != v. */
 static tmesh_status position_groups(const tmesh_mesh *m, uint32_t *rep, size_t *n_copies_out,
                                     tmesh_error *err)
 {
     size_t nv = m->n_vertices, copies = 0;
-    pos_key *k = malloc((nv ? nv : 1) * sizeof *k);
-    if (k == NULL)
+    if (tmesh_mesh__group_positions(m->xyz, nv, 0, rep) != 0)
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory grouping %zu vertices", nv);
-    for (size_t v = 0; v < nv; v++) {
-        memcpy(k[v].p, m->xyz + 3 * v, sizeof k[v].p);
-        k[v].v = (uint32_t)v;
-    }
-    qsort(k, nv, sizeof *k, pos_cmp);
-    for (size_t i = 0; i < nv; i++) {
-        int same = i > 0 && k[i].p[0] == k[i - 1].p[0] && k[i].p[1] == k[i - 1].p[1] &&
-                   k[i].p[2] == k[i - 1].p[2];
-        rep[k[i].v] = same ? rep[k[i - 1].v] : k[i].v;
-        copies += same;
-    }
-    free(k);
+    for (size_t v = 0; v < nv; v++)
+        copies += rep[v] != v;
     *n_copies_out = copies;
     return TMESH_OK;
 }
@@ -140,7 +115,8 @@ tmesh_status tmesh_mesh_smooth(tmesh_mesh *m, const tmesh_mesh_smooth_opts *opts
     uint8_t *fixed = NULL;
     uint32_t *grp = NULL, *wtri = NULL;
     float *nx = NULL;
-    pos_key *pk = NULL;
+    uint32_t *pk = NULL;
+    uint8_t *pinch = NULL;
     double *x = malloc((nv ? 3 * nv : 1) * sizeof(double));
     double *y = malloc((nv ? 3 * nv : 1) * sizeof(double));
     double *z = NULL, *acc = NULL;
@@ -233,7 +209,8 @@ tmesh_status tmesh_mesh_smooth(tmesh_mesh *m, const tmesh_mesh_smooth_opts *opts
                 x[3 * v + k] = x[3 * grp[v] + k];
     nx = malloc((nv ? 3 * nv : 1) * sizeof *nx);
     pk = malloc((nv ? nv : 1) * sizeof *pk);
-    if (nx == NULL || pk == NULL)
+    pinch = malloc(nv ? nv : 1);
+    if (nx == NULL || pk == NULL || pinch == NULL)
         goto nomem;
     for (size_t i = 0; i < 3 * nv; i++)
         nx[i] = (float)x[i];
@@ -242,25 +219,17 @@ tmesh_status tmesh_mesh_smooth(tmesh_mesh *m, const tmesh_mesh_smooth_opts *opts
      * weld into a non-manifold vertex. Vertices that land on another vertex's position, which
      * was not theirs before, keep their original position. */
     for (int pass = 0; pass < 3; pass++) {
-        for (size_t v = 0; v < nv; v++) {
-            memcpy(pk[v].p, nx + 3 * v, sizeof pk[v].p);
-            pk[v].v = (uint32_t)v;
-        }
-        qsort(pk, nv, sizeof *pk, pos_cmp);
+        if (tmesh_mesh__group_positions(nx, nv, 1, pk) != 0)
+            goto nomem;
+        memset(pinch, 0, nv);
+        for (size_t v = 0; v < nv; v++)
+            pinch[pk[v]] |= grp[v] != grp[pk[v]];
         size_t kept = 0;
-        for (size_t i = 0; i < nv;) {
-            size_t j = i + 1;
-            int pinch = 0;
-            while (j < nv && memcmp(pk[j].p, pk[i].p, sizeof pk[i].p) == 0) {
-                pinch |= grp[pk[j].v] != grp[pk[i].v];
-                j++;
-            }
-            for (size_t q = i; pinch && q < j; q++) {
-                memcpy(nx + 3 * pk[q].v, m->xyz + 3 * pk[q].v, 3 * sizeof(float));
+        for (size_t v = 0; v < nv; v++)
+            if (pinch[pk[v]]) {
+                memcpy(nx + 3 * v, m->xyz + 3 * v, 3 * sizeof(float));
                 kept++;
             }
-            i = j;
-        }
         rep.kept += kept;
         if (kept == 0)
             break;
@@ -289,6 +258,7 @@ nomem:
 done:
     free(nx);
     free(pk);
+    free(pinch);
     free(grp);
     free(wtri);
     free(x);
