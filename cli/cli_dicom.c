@@ -113,8 +113,8 @@ int cli_dicom_load(const char *dir, const cli_dicom_args *a, tmesh_dicom_index *
         tmesh_dicom_index_free(idx);
         return CLI_EXIT_USAGE;
     }
-    if (tmesh_dicom_load(vol_out, manifest_out, idx, (size_t)(a->series - 1), &a->load, &err) !=
-        TMESH_OK) {
+    if (vol_out != NULL && tmesh_dicom_load(vol_out, manifest_out, idx, (size_t)(a->series - 1),
+                                            &a->load, &err) != TMESH_OK) {
         tmesh_dicom_index_free(idx);
         return cli_fail(&err);
     }

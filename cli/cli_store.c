@@ -348,6 +348,47 @@ int cli_store_publish_mesh(tmesh_store *s, const char *name, const tmesh_store_p
     return CLI_EXIT_OK;
 }
 
+/* A plain build of an isosurface streams the series through marching cubes: the volume is
+ * never held whole (the same mesh as meshing the loaded volume). */
+typedef struct iso_feed {
+    tmesh_mesh_iso_stream *st;
+    tmesh_mesh_iso_opts io;
+} iso_feed;
+
+static tmesh_status feed_slices(const tmesh_volume *slices, size_t k0, size_t n_slices, void *user,
+                                tmesh_error *err)
+{
+    iso_feed *f = user;
+    if (f->st == NULL) {
+        size_t dim[3] = {slices->dim[0], slices->dim[1], n_slices};
+        tmesh_status rc = tmesh_mesh_iso_stream_new(&f->st, dim, slices->ijk_to_lps, &f->io, err);
+        if (rc != TMESH_OK)
+            return rc;
+    }
+    return tmesh_mesh_iso_stream_feed(f->st, slices, k0, err);
+}
+
+static int build_streamed(const char *dir, const cli_dicom_args *da, double iso, tmesh_mesh **out)
+{
+    tmesh_dicom_index *idx = NULL;
+    tmesh_error err = TMESH_ERROR_INIT;
+    iso_feed f = {NULL, TMESH_MESH_ISO_OPTS_INIT};
+    f.io.iso = iso;
+    f.io.threads = da->load.threads;
+    *out = NULL;
+    int rc = cli_dicom_load(dir, da, &idx, NULL, NULL);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    tmesh_status st = tmesh_dicom_load_streamed(idx, (size_t)(da->series - 1), &da->load,
+                                                feed_slices, &f, &err);
+    if (st == TMESH_OK)
+        st = tmesh_mesh_iso_stream_finish(f.st, out, &err);
+    tmesh_mesh_iso_stream_free(f.st);
+    tmesh_dicom_index_free(idx);
+    cli_progress_done();
+    return st == TMESH_OK ? CLI_EXIT_OK : cli_fail(&err);
+}
+
 int cli_store_build(tmesh_store *s, const char *dir, const cli_dicom_args *da,
                     const cli_build_params *bp, char mesh_hash[65], tmesh_mesh **mesh_out)
 {
@@ -366,13 +407,17 @@ int cli_store_build(tmesh_store *s, const char *dir, const cli_dicom_args *da,
         tmesh_seg_recipe_free(rec);
         return cli_fail(&err);
     }
-    int rc =
-        s ? cli_store_load(s, dir, da, &vol, h_vol) : cli_dicom_load(dir, da, &idx, &vol, NULL);
+    int streamed = s == NULL && bp->recipe == NULL && isnan(bp->upper);
+    int rc = streamed ? build_streamed(dir, da, bp->lower, &m)
+             : s      ? cli_store_load(s, dir, da, &vol, h_vol)
+                      : cli_dicom_load(dir, da, &idx, &vol, NULL);
     if (rc != CLI_EXIT_OK) {
         tmesh_seg_recipe_free(rec);
         return rc;
     }
-    if (bp->recipe != NULL) {
+    if (streamed) {
+        /* meshed while loading (no store: nothing to record) */
+    } else if (bp->recipe != NULL) {
         /* A recipe: its canonical record is the parameter (kept as a string, byte for byte,
          * because tmesh_seg_recipe_parse_canonical replays only the exact record). */
         tmesh_seg_run_opts ro = TMESH_SEG_RUN_OPTS_INIT;

@@ -32,6 +32,8 @@ typedef struct load_job {
     size_t slice_len;          /* rows * columns */
     int *overflow;             /* per file work item */
     int keep_ct_values;        /* CT: MONOCHROME1 does not change HU */
+    size_t k_base;             /* i16/f32 hold slices k_base.. (a streamed run); else 0 */
+    int hash;                  /* hash each file (for the manifest) */
 } load_job;
 
 static tmesh_status decode_file(size_t w, void *user, tmesh_error *err)
@@ -44,8 +46,9 @@ static tmesh_status decode_file(size_t w, void *user, tmesh_error *err)
     size_t len = 0;
     /* Plain files: hashed in place, then parsed by DCMTK from disk (one copy). Gzip-wrapped
      * files: read, hashed and unwrapped in memory. */
-    tmesh_status st = f->gz ? tmesh_dicom__read_file(&buf, &len, job->sha[w], f->path, err)
-                            : tmesh_dicom__hash_file(job->sha[w], f->path, err);
+    tmesh_status st = f->gz     ? tmesh_dicom__read_file(&buf, &len, job->sha[w], f->path, err)
+                      : job->hash ? tmesh_dicom__hash_file(job->sha[w], f->path, err)
+                                  : TMESH_OK;
     if (st != TMESH_OK)
         return st;
     tmesh_dcm_pixels px;
@@ -77,8 +80,10 @@ static tmesh_status decode_file(size_t w, void *user, tmesh_error *err)
             break;
         }
         tmesh_dicom__convert_frame(px.samples, &fmt, s->frame, slope, inter,
-                                   job->i16 ? job->i16 + si * job->slice_len : NULL,
-                                   job->f32 ? job->f32 + si * job->slice_len : NULL,
+                                   job->i16 ? job->i16 + (si - job->k_base) * job->slice_len
+                                            : NULL,
+                                   job->f32 ? job->f32 + (si - job->k_base) * job->slice_len
+                                            : NULL,
                                    &job->overflow[w]);
     }
     tmesh_dcm_pixels_free(&px);
@@ -279,12 +284,78 @@ static int cmp_work(const void *a, const void *b, void *ctx)
     return x->file < y->file ? -1 : x->file > y->file;
 }
 
+static int cmp_work_slice(const void *a, const void *b, void *ctx)
+{
+    const file_work *x = a, *y = b;
+    const size_t *slot_slice = ctx;
+    size_t p = slot_slice[x->first_slot], q = slot_slice[y->first_slot];
+    return p < q ? -1 : p > q;
+}
+
+#define STREAM_RUN 16 /* slices decoded at a time when streaming: fixed, never per core */
+
+/* Decode a stack of single-slice files run by run, in slice order, handing each run to `fn`.
+ * A run is int16 like the whole volume would be, or float when the rescale is not integral or
+ * a value of the run leaves int16 (the same values the whole-volume load gives). */
+static tmesh_status stream_runs(load_job *job, const dcm_plan *plan, int integral,
+                                const tmesh_dicom_load_opts *opts, tmesh_dicom_slices_fn fn,
+                                void *user, tmesh_error *err)
+{
+    size_t n = job->n_sl;
+    tmesh_status st = tmesh_sort(job->work, job->n_work, sizeof *job->work, cmp_work_slice,
+                                 job->slot_slice, err);
+    if (st != TMESH_OK)
+        return st;
+    size_t run_dim[3] = {plan->dim[0], plan->dim[1], n < STREAM_RUN ? n : STREAM_RUN};
+    tmesh_volume *i16 = NULL, *f32 = NULL;
+    if (integral && (st = tmesh_volume_new(&i16, run_dim, TMESH_VOXEL_I16, err)) != TMESH_OK)
+        return st;
+    for (size_t k0 = 0; k0 < n && st == TMESH_OK; k0 += STREAM_RUN) {
+        size_t len = n - k0 < STREAM_RUN ? n - k0 : STREAM_RUN;
+        load_job sub = *job;
+        sub.work = job->work + k0; /* one file per slice, sorted by slice */
+        sub.sha = job->sha + k0;
+        sub.overflow = job->overflow + k0;
+        sub.k_base = k0;
+        tmesh_volume *out = NULL;
+        for (int attempt = integral ? 0 : 1; attempt < 2; attempt++) {
+            if (attempt == 1 && f32 == NULL &&
+                (st = tmesh_volume_new(&f32, run_dim, TMESH_VOXEL_F32, err)) != TMESH_OK)
+                break;
+            out = attempt == 0 ? i16 : f32;
+            sub.i16 = attempt == 0 ? out->data : NULL;
+            sub.f32 = attempt == 0 ? NULL : out->data;
+            memset(sub.overflow, 0, len * sizeof *sub.overflow);
+            st = tmesh_parallel_for(len, opts->threads, decode_file, &sub, NULL, NULL, NULL, err);
+            int over = 0;
+            for (size_t w = 0; w < len; w++)
+                over |= sub.overflow[w];
+            if (st != TMESH_OK || !over)
+                break;
+        }
+        if (st != TMESH_OK)
+            break;
+        memcpy(out->ijk_to_lps, plan->ijk_to_lps, sizeof out->ijk_to_lps);
+        size_t keep = out->dim[2];
+        out->dim[2] = len;
+        st = fn(out, k0, n, user, err);
+        out->dim[2] = keep;
+        if (opts->progress)
+            opts->progress("decoding", (double)(k0 + len) / (double)n, opts->progress_user);
+    }
+    tmesh_volume_free(i16);
+    tmesh_volume_free(f32);
+    return st;
+}
+
 static tmesh_status load_series(tmesh_volume **vol_out, tmesh_dicom_manifest **manifest_out,
                                 const tmesh_dicom_index *idx, size_t series,
-                                const tmesh_dicom_load_opts *opts, tmesh_error *err)
+                                const tmesh_dicom_load_opts *opts, tmesh_dicom_slices_fn sfn,
+                                void *suser, tmesh_error *err)
 {
-    TMESH_ASSERT(vol_out != NULL && idx != NULL);
-    *vol_out = NULL;
+    TMESH_ASSERT((vol_out != NULL) != (sfn != NULL) && idx != NULL);
+    if (vol_out)
+        *vol_out = NULL;
     if (manifest_out)
         *manifest_out = NULL;
     tmesh_dicom_load_opts defaults = TMESH_DICOM_LOAD_OPTS_INIT;
@@ -318,11 +389,16 @@ static tmesh_status load_series(tmesh_volume **vol_out, tmesh_dicom_manifest **m
              sl[i].geo.intercept != floor(sl[i].geo.intercept)))
             integral = 0;
     size_t slice_len = (size_t)h0->rows * (size_t)h0->columns;
+    /* Streamed: every slice from a file of its own, no resampling (else: loaded whole). */
+    int streamed = sfn != NULL && !plan.resample;
+    for (size_t i = 0; streamed && i < se->count; i++)
+        streamed = idx->files[sl[i].file].hdr.n_frames == 1 &&
+                   (i == 0 || sl[i].file != sl[i - 1].file);
     /* The memory cap is checked before anything large is allocated. */
     double out_bytes = (double)plan.dim[0] * (double)plan.dim[1] * (double)plan.dim[2] *
                        (plan.resample || !integral ? 4.0 : 2.0);
     double stack_bytes = plan.resample ? (double)slice_len * (double)se->count * 4.0 : 0.0;
-    if (out_bytes + stack_bytes > (double)opts->max_bytes) {
+    if (!streamed && out_bytes + stack_bytes > (double)opts->max_bytes) {
         tmesh_error_set(err, TMESH_E_NOMEM,
                                "%s: series %zu needs %.0f MiB (%zu x %zu x %zu%s), over the "
                                "memory cap of %.0f MiB (raise it with --max-memory)",
@@ -342,6 +418,7 @@ static tmesh_status load_series(tmesh_volume **vol_out, tmesh_dicom_manifest **m
     job.n_sl = se->count;
     job.slice_len = slice_len;
     job.keep_ct_values = strcmp(h0->modality, "CT") == 0;
+    job.hash = manifest_out != NULL;
     job.work = calloc(se->count + 1, sizeof *job.work);
     job.slot_slice = calloc(se->count + 1, sizeof *job.slot_slice);
     size_t *tmp = calloc(se->count + 1, sizeof *tmp);
@@ -380,6 +457,12 @@ static tmesh_status load_series(tmesh_volume **vol_out, tmesh_dicom_manifest **m
         goto done;
     }
 
+    if (streamed) {
+        for (size_t w = 0; w < job.n_work; w++) /* a file per slice (checked above) */
+            TMESH_ASSERT(job.work[w].n_slots == 1);
+        st = stream_runs(&job, &plan, integral, opts, sfn, suser, err);
+        goto done;
+    }
     size_t stack_dim[3] = {(size_t)h0->columns, (size_t)h0->rows, se->count};
     tmesh_volume *stack = NULL;
     int use_i16 = integral && !plan.resample;
@@ -442,6 +525,15 @@ static tmesh_status load_series(tmesh_volume **vol_out, tmesh_dicom_manifest **m
             goto done;
         }
     }
+    if (sfn != NULL) { /* cannot be streamed: the whole volume as one run */
+        st = sfn(vol, 0, vol->dim[2], suser, err);
+        tmesh_volume_free(vol);
+        if (manifest_out && st != TMESH_OK) {
+            tmesh_dicom_manifest_free(*manifest_out);
+            *manifest_out = NULL;
+        }
+        goto done;
+    }
     *vol_out = vol;
 done:
     free(tmp);
@@ -457,8 +549,19 @@ tmesh_status tmesh_dicom_load(tmesh_volume **vol_out, tmesh_dicom_manifest **man
                               const tmesh_dicom_index *idx, size_t series,
                               const tmesh_dicom_load_opts *opts, tmesh_error *err)
 {
-    tmesh_status st = load_series(vol_out, manifest_out, idx, series, opts, err);
+    tmesh_status st = load_series(vol_out, manifest_out, idx, series, opts, NULL, NULL, err);
     /* Which stack failed, in front of the file and reason (argument errors name themselves). */
+    if (st != TMESH_OK && st != TMESH_E_ARG && st != TMESH_E_NOTFOUND)
+        tmesh_error_context(err, "series %zu", series + 1);
+    return st;
+}
+
+tmesh_status tmesh_dicom_load_streamed(const tmesh_dicom_index *idx, size_t series,
+                                       const tmesh_dicom_load_opts *opts,
+                                       tmesh_dicom_slices_fn fn, void *user, tmesh_error *err)
+{
+    TMESH_ASSERT(fn != NULL);
+    tmesh_status st = load_series(NULL, NULL, idx, series, opts, fn, user, err);
     if (st != TMESH_OK && st != TMESH_E_ARG && st != TMESH_E_NOTFOUND)
         tmesh_error_context(err, "series %zu", series + 1);
     return st;

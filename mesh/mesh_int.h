@@ -124,6 +124,8 @@ typedef struct tmesh_mesh__grid {
                        3: every label (value = label, iso 0.5; SurfaceNets only)    */
     unsigned label;
     const tmesh_volume *mask;
+    size_t k0; /* vol holds slices k0 .. k0 + vol->dim[2] - 1 of the volume being meshed (a
+                  window of a streamed volume; its matrix is the whole volume's); else 0 */
 } tmesh_mesh__grid;
 
 /** Marching cubes on a grid (mesh_mc.c). */

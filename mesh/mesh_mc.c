@@ -60,9 +60,10 @@ void tmesh_mesh__load_layer(const tmesh_mesh__grid *g, size_t pk, float *val, ui
         return;
     const tmesh_volume *v = g->vol;
     size_t k = g->lo[2] + pk - 1;
+    TMESH_ASSERT(k >= g->k0 && k - g->k0 < v->dim[2]);
     for (size_t pj = 1; pj <= g->n[1]; pj++) {
         size_t j = g->lo[1] + pj - 1;
-        size_t src = g->lo[0] + v->dim[0] * (j + v->dim[1] * k);
+        size_t src = g->lo[0] + v->dim[0] * (j + v->dim[1] * (k - g->k0));
         float *vr = val + pj * p0 + 1;
         uint8_t *sr = state + pj * p0 + 1;
         size_t n0 = g->n[0];
@@ -135,6 +136,7 @@ typedef struct mc_job {
     const tmesh_mesh__mc_table *table;
     slab_out *slabs;
     size_t n_slabs;
+    size_t first; /* task i meshes slab first + i */
 } mc_job;
 
 static int add_vertex(slab_out *s, const tmesh_mesh__grid *g, double pi, double pj, double pk,
@@ -201,6 +203,7 @@ static tmesh_status mc_slab(size_t index, void *user, tmesh_error *err)
     mc_job *job = user;
     const tmesh_mesh__grid *g = job->g;
     const tmesh_mesh__mc_table *tb = job->table;
+    index += job->first;
     slab_out *s = &job->slabs[index];
     size_t p0 = g->n[0] + 2, p1 = g->n[1] + 2, plane = p0 * p1, ncl = g->n[2] + 1;
     size_t c0 = index * SLAB, c1 = c0 + SLAB < ncl ? c0 + SLAB : ncl;
@@ -323,30 +326,18 @@ static tmesh_status merge_slab(size_t s, void *user, tmesh_error *err)
     return TMESH_OK;
 }
 
-tmesh_status tmesh_mesh__mc_run(tmesh_mesh **out, const tmesh_mesh__grid *g, unsigned threads,
-                                tmesh_progress_fn progress, void *progress_user, tmesh_error *err)
+/* Join the slabs' vertices and triangles into one mesh (winding flipped when the matrix
+ * mirrors); frees nothing. */
+static tmesh_status mc_merge(tmesh_mesh **out, slab_out *slabs, size_t ns, double det,
+                             unsigned threads, tmesh_error *err)
 {
-    *out = NULL;
-    double det = tmesh_mesh__det3(g->vol->ijk_to_lps);
-    if (det == 0.0 || !isfinite(det))
-        return tmesh_error_set(err, TMESH_E_DATA,
-                               "volume matrix ijk_to_lps is singular (determinant %g)", det);
-    tmesh_mesh__mc_table *tb = malloc(sizeof *tb);
-    size_t ncl = g->n[2] + 1, ns = (ncl + SLAB - 1) / SLAB;
-    slab_out *slabs = calloc(ns, sizeof *slabs);
     size_t *voff = calloc(ns + 1, sizeof *voff), *toff = calloc(ns + 1, sizeof *toff);
     tmesh_status rc = TMESH_OK;
     tmesh_mesh *m = NULL;
-    if (tb == NULL || slabs == NULL || voff == NULL || toff == NULL) {
+    if (voff == NULL || toff == NULL) {
         rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for marching cubes");
         goto done;
     }
-    tmesh_mesh__mc_build_table(tb);
-    mc_job job = {g, tb, slabs, ns};
-    rc = tmesh_parallel_for(ns, threads, mc_slab, &job, progress, "marching cubes", progress_user,
-                            err);
-    if (rc != TMESH_OK)
-        goto done;
     for (size_t s = 0; s < ns; s++) {
         if (s + 1 < ns && slabs[s].n_top != slabs[s + 1].n_bottom) {
             rc = tmesh_error_set(err, TMESH_E_INTERNAL,
@@ -374,16 +365,231 @@ tmesh_status tmesh_mesh__mc_run(tmesh_mesh **out, const tmesh_mesh__grid *g, uns
     }
 done:
     tmesh_mesh_free(m);
+    free(voff);
+    free(toff);
+    return rc;
+}
+
+static void free_slabs(slab_out *slabs, size_t ns)
+{
     if (slabs != NULL)
         for (size_t s = 0; s < ns; s++) {
             free(slabs[s].xyz.data);
             free(slabs[s].tri.data);
         }
     free(slabs);
-    free(voff);
-    free(toff);
+}
+
+static tmesh_status check_matrix(const double m[4][4], double *det_out, tmesh_error *err)
+{
+    double det = tmesh_mesh__det3(m);
+    *det_out = det;
+    if (det == 0.0 || !isfinite(det))
+        return tmesh_error_set(err, TMESH_E_DATA,
+                               "volume matrix ijk_to_lps is singular (determinant %g)", det);
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_mesh__mc_run(tmesh_mesh **out, const tmesh_mesh__grid *g, unsigned threads,
+                                tmesh_progress_fn progress, void *progress_user, tmesh_error *err)
+{
+    *out = NULL;
+    double det;
+    tmesh_status rc = check_matrix(g->vol->ijk_to_lps, &det, err);
+    if (rc != TMESH_OK)
+        return rc;
+    tmesh_mesh__mc_table *tb = malloc(sizeof *tb);
+    size_t ncl = g->n[2] + 1, ns = (ncl + SLAB - 1) / SLAB;
+    slab_out *slabs = calloc(ns, sizeof *slabs);
+    if (tb == NULL || slabs == NULL) {
+        rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for marching cubes");
+        goto done;
+    }
+    tmesh_mesh__mc_build_table(tb);
+    mc_job job = {g, tb, slabs, ns, 0};
+    rc = tmesh_parallel_for(ns, threads, mc_slab, &job, progress, "marching cubes", progress_user,
+                            err);
+    if (rc == TMESH_OK)
+        rc = mc_merge(out, slabs, ns, det, threads, err);
+done:
+    free_slabs(slabs, ns);
     free(tb);
     return rc;
+}
+
+/* ---- streamed isosurface: the volume arrives in runs of slices ---- */
+
+struct tmesh_mesh_iso_stream {
+    tmesh_mesh__grid g;
+    tmesh_volume win;        /* float window: slices have0 .. have0 + win.dim[2] - 1       */
+    size_t cap;              /* window capacity in slices                                 */
+    size_t have1;            /* slices received so far (the window ends there)            */
+    size_t next_slab, ns;
+    slab_out *slabs;
+    tmesh_mesh__mc_table *tb;
+    double det;
+    unsigned threads;
+};
+
+/* Slices slab s reads: lo .. hi (inclusive; padded layers read none). */
+static void slab_slices(const tmesh_mesh__grid *g, size_t s, size_t *lo, size_t *hi)
+{
+    size_t ncl = g->n[2] + 1, c0 = s * SLAB, c1 = c0 + SLAB < ncl ? c0 + SLAB : ncl;
+    *lo = c0 > 0 ? c0 - 1 : 0;
+    *hi = c1 - 1 < g->n[2] - 1 ? c1 - 1 : g->n[2] - 1;
+}
+
+void tmesh_mesh_iso_stream_free(tmesh_mesh_iso_stream *st)
+{
+    if (st == NULL)
+        return;
+    free(st->win.data);
+    free_slabs(st->slabs, st->ns);
+    free(st->tb);
+    free(st);
+}
+
+tmesh_status tmesh_mesh_iso_stream_new(tmesh_mesh_iso_stream **out, const size_t dim[3],
+                                       const double ijk_to_lps[4][4],
+                                       const tmesh_mesh_iso_opts *opts, tmesh_error *err)
+{
+    TMESH_ASSERT(out != NULL && dim != NULL && ijk_to_lps != NULL);
+    *out = NULL;
+    tmesh_mesh_iso_opts o = TMESH_MESH_ISO_OPTS_INIT;
+    if (opts != NULL)
+        o = *opts;
+    if (!isfinite(o.iso))
+        return tmesh_error_set(err, TMESH_E_ARG, "iso %g is not a finite value", o.iso);
+    if (o.threads > 256)
+        return tmesh_error_set(err, TMESH_E_ARG, "threads %u out of range 0..256", o.threads);
+    if (o.mask != NULL)
+        return tmesh_error_set(err, TMESH_E_ARG, "a streamed isosurface takes no mask");
+    if (dim[0] == 0 || dim[1] == 0 || dim[2] == 0 || dim[0] > SIZE_MAX / 8 / dim[1])
+        return tmesh_error_set(err, TMESH_E_ARG, "volume size %zux%zux%zu is not usable", dim[0],
+                               dim[1], dim[2]);
+    double det;
+    tmesh_status rc = check_matrix(ijk_to_lps, &det, err);
+    if (rc != TMESH_OK)
+        return rc;
+    tmesh_mesh_iso_stream *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for marching cubes");
+    st->det = det;
+    st->threads = o.threads;
+    st->g.vol = &st->win;
+    for (int a = 0; a < 3; a++)
+        st->g.n[a] = dim[a];
+    st->g.iso = o.iso;
+    st->win.type = TMESH_VOXEL_F32;
+    st->win.dim[0] = dim[0];
+    st->win.dim[1] = dim[1];
+    memcpy(st->win.ijk_to_lps, ijk_to_lps, sizeof st->win.ijk_to_lps);
+    /* Room for up to four slabs at a time (both cores busy), within about 64 MB. */
+    size_t slice = dim[0] * dim[1] * sizeof(float), per = 64u << 20;
+    size_t nslab = slice * (4 * SLAB + 1) <= per ? 4 : slice * (2 * SLAB + 1) <= per ? 2 : 1;
+    st->cap = nslab * SLAB + 1;
+    st->ns = (dim[2] + 1 + SLAB - 1) / SLAB;
+    st->win.data = malloc(st->cap * slice);
+    st->slabs = calloc(st->ns, sizeof *st->slabs);
+    st->tb = malloc(sizeof *st->tb);
+    if (st->win.data == NULL || st->slabs == NULL || st->tb == NULL) {
+        tmesh_mesh_iso_stream_free(st);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for marching cubes");
+    }
+    tmesh_mesh__mc_build_table(st->tb);
+    *out = st;
+    return TMESH_OK;
+}
+
+/* Mesh every slab whose slices have all arrived, then drop the slices no later slab reads. */
+static tmesh_status stream_run(tmesh_mesh_iso_stream *st, tmesh_error *err)
+{
+    size_t end = st->next_slab, lo, hi;
+    while (end < st->ns) {
+        slab_slices(&st->g, end, &lo, &hi);
+        if (hi >= st->have1)
+            break;
+        end++;
+    }
+    if (end > st->next_slab) {
+        mc_job job = {&st->g, st->tb, st->slabs, st->ns, st->next_slab};
+        tmesh_status rc =
+            tmesh_parallel_for(end - st->next_slab, st->threads, mc_slab, &job, NULL, NULL, NULL,
+                               err);
+        if (rc != TMESH_OK)
+            return rc;
+        st->next_slab = end;
+    }
+    if (st->next_slab < st->ns) {
+        slab_slices(&st->g, st->next_slab, &lo, &hi);
+        size_t drop = lo - st->g.k0, slice = st->win.dim[0] * st->win.dim[1];
+        if (drop > 0) {
+            float *w = st->win.data;
+            memmove(w, w + drop * slice, (st->win.dim[2] - drop) * slice * sizeof(float));
+            st->win.dim[2] -= drop;
+            st->g.k0 = lo;
+        }
+    }
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_mesh_iso_stream_feed(tmesh_mesh_iso_stream *st, const tmesh_volume *slices,
+                                        size_t k0, tmesh_error *err)
+{
+    TMESH_ASSERT(st != NULL && slices != NULL && slices->data != NULL);
+    if (slices->dim[0] != st->g.n[0] || slices->dim[1] != st->g.n[1])
+        return tmesh_error_set(err, TMESH_E_ARG, "slices of %zux%zu samples, the volume has %zux%zu",
+                               slices->dim[0], slices->dim[1], st->g.n[0], st->g.n[1]);
+    if (k0 != st->have1 || slices->dim[2] > st->g.n[2] - st->have1)
+        return tmesh_error_set(err, TMESH_E_ARG,
+                               "slices %zu..%zu fed after %zu of %zu slices (must follow on)", k0,
+                               k0 + slices->dim[2] - 1, st->have1, st->g.n[2]);
+    size_t slice = st->g.n[0] * st->g.n[1];
+    for (size_t z = 0; z < slices->dim[2]; z++) {
+        if (st->win.dim[2] == st->cap) {
+            tmesh_status rc = stream_run(st, err);
+            if (rc != TMESH_OK)
+                return rc;
+            TMESH_ASSERT(st->win.dim[2] < st->cap);
+        }
+        float *dst = (float *)st->win.data + st->win.dim[2] * slice;
+        const void *src = (const char *)slices->data + z * slice * tmesh_voxel_size(slices->type);
+        switch (slices->type) {
+        case TMESH_VOXEL_U8:
+            for (size_t i = 0; i < slice; i++)
+                dst[i] = (float)((const uint8_t *)src)[i];
+            break;
+        case TMESH_VOXEL_I16:
+            for (size_t i = 0; i < slice; i++)
+                dst[i] = (float)((const int16_t *)src)[i];
+            break;
+        case TMESH_VOXEL_U16:
+            for (size_t i = 0; i < slice; i++)
+                dst[i] = (float)((const uint16_t *)src)[i];
+            break;
+        default:
+            memcpy(dst, src, slice * sizeof(float));
+            break;
+        }
+        st->win.dim[2]++;
+        st->have1++;
+    }
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_mesh_iso_stream_finish(tmesh_mesh_iso_stream *st, tmesh_mesh **out,
+                                          tmesh_error *err)
+{
+    TMESH_ASSERT(st != NULL && out != NULL);
+    *out = NULL;
+    if (st->have1 != st->g.n[2])
+        return tmesh_error_set(err, TMESH_E_ARG, "only %zu of %zu slices were fed", st->have1,
+                               st->g.n[2]);
+    tmesh_status rc = stream_run(st, err);
+    if (rc != TMESH_OK)
+        return rc;
+    TMESH_ASSERT(st->next_slab == st->ns);
+    return mc_merge(out, st->slabs, st->ns, st->det, st->threads, err);
 }
 
 /* ---- public entry points ---- */

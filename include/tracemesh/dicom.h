@@ -192,6 +192,26 @@ tmesh_status tmesh_dicom_load(tmesh_volume **vol_out, tmesh_dicom_manifest **man
                               const tmesh_dicom_index *idx, size_t series,
                               const tmesh_dicom_load_opts *opts, tmesh_error *err);
 
+/**
+ * Receives one run of consecutive slices of a streamed load: `slices` holds slices k0 ..
+ * k0 + slices->dim[2] - 1 of the `n_slices` of the volume, with the whole volume's matrix
+ * (borrowed: valid during the call only). A non-OK return stops the load with that status.
+ */
+typedef tmesh_status (*tmesh_dicom_slices_fn)(const tmesh_volume *slices, size_t k0,
+                                              size_t n_slices, void *user, tmesh_error *err);
+
+/**
+ * tmesh_dicom_load without the whole volume in memory: the slices are decoded in runs of 16,
+ * in slice order, and handed to `fn` (the same sample values, run by run int16, or float for a
+ * run with a value outside int16 or a non-integral rescale). A series that cannot be streamed
+ * (several slices in one file, resampling) is loaded whole and handed over in one call; so is
+ * the memory cap, which applies only then. No source manifest.
+ * @return as tmesh_dicom_load, or the status `fn` returned
+ */
+tmesh_status tmesh_dicom_load_streamed(const tmesh_dicom_index *idx, size_t series,
+                                       const tmesh_dicom_load_opts *opts,
+                                       tmesh_dicom_slices_fn fn, void *user, tmesh_error *err);
+
 /* ---------------------------------------------------------------------------------------------
  * Writing: a mesh as a DICOM Encapsulated STL object (tracemesh export --dicom)
  * ------------------------------------------------------------------------------------------- */

@@ -66,6 +66,37 @@ typedef struct tmesh_mesh_iso_opts {
 tmesh_status tmesh_mesh_isosurface(tmesh_mesh **out, const tmesh_volume *vol,
                                    const tmesh_mesh_iso_opts *opts, tmesh_error *err);
 
+/**
+ * The isosurface of a volume that arrives a run of slices at a time (a DICOM series streamed
+ * from disk), without the whole volume in memory: the same mesh, byte for byte, as
+ * tmesh_mesh_isosurface of the assembled volume with the same options. The stream keeps a
+ * window of at most 65 slices as float (about 64 MB for 512 x 512 slices).
+ *   tmesh_mesh_iso_stream_new(&st, dim, ijk_to_lps, &opts, err);
+ *   for each run of slices, in order: tmesh_mesh_iso_stream_feed(st, slices, k0, err);
+ *   tmesh_mesh_iso_stream_finish(st, &mesh, err);  tmesh_mesh_iso_stream_free(st);
+ * opts.mask must be NULL; opts.progress is not called.
+ */
+typedef struct tmesh_mesh_iso_stream tmesh_mesh_iso_stream;
+
+/** @return TMESH_OK; TMESH_E_ARG naming "iso", "threads", the mask or the size; TMESH_E_DATA
+ *          for a singular matrix; TMESH_E_NOMEM */
+tmesh_status tmesh_mesh_iso_stream_new(tmesh_mesh_iso_stream **out, const size_t dim[3],
+                                       const double ijk_to_lps[4][4],
+                                       const tmesh_mesh_iso_opts *opts, tmesh_error *err);
+
+/** Feed slices k0 .. k0 + slices->dim[2] - 1 (any sample type; the matrix of `slices` is not
+ *  used). Runs must follow on from the previous one.
+ *  @return TMESH_OK; TMESH_E_ARG for a wrong slice size or a run out of order; TMESH_E_NOMEM */
+tmesh_status tmesh_mesh_iso_stream_feed(tmesh_mesh_iso_stream *st, const tmesh_volume *slices,
+                                        size_t k0, tmesh_error *err);
+
+/** The mesh, once every slice has been fed.
+ *  @return TMESH_OK; TMESH_E_ARG when slices are missing; TMESH_E_NOMEM */
+tmesh_status tmesh_mesh_iso_stream_finish(tmesh_mesh_iso_stream *st, tmesh_mesh **out,
+                                          tmesh_error *err);
+
+void tmesh_mesh_iso_stream_free(tmesh_mesh_iso_stream *st);
+
 /** Options of tmesh_mesh_from_labels. */
 typedef struct tmesh_mesh_label_opts {
     unsigned label;             /* label to extract, 1..65535; 0 means every non-zero label.
