@@ -17,6 +17,7 @@
 #include "dicom_int.h"
 #include "phantom.h"
 #include "tracemesh/dicom.h"
+#include "tracemesh/mesh.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Geometry on synthetic slices
@@ -993,6 +994,188 @@ static void test_dicom_export__errors_name_the_field(void **state)
     free(dir);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Streamed loading (tracemesh build): runs of slices, and the isosurface meshed from them
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct run_sink {
+    float *vals;    /* every slice received, as float */
+    size_t next, n; /* next slice expected; slices of the volume */
+    size_t calls, n_f32, n_i16;
+    double m[4][4];
+    tmesh_mesh_iso_stream *st;
+    tmesh_mesh_iso_opts io;
+} run_sink;
+
+static tmesh_status sink_runs(const tmesh_volume *sl, size_t k0, size_t n, void *user,
+                              tmesh_error *err)
+{
+    run_sink *r = user;
+    if (k0 != r->next || (r->calls > 0 && n != r->n))
+        return tmesh_error_set(err, TMESH_E_INTERNAL, "run %zu out of order", k0);
+    if (r->calls++ == 0) {
+        r->n = n;
+        r->vals = malloc(sl->dim[0] * sl->dim[1] * n * sizeof(float));
+        memcpy(r->m, sl->ijk_to_lps, sizeof r->m);
+        size_t dim[3] = {sl->dim[0], sl->dim[1], n};
+        tmesh_status st = tmesh_mesh_iso_stream_new(&r->st, dim, sl->ijk_to_lps, &r->io, err);
+        if (st != TMESH_OK)
+            return st;
+    }
+    r->n_f32 += sl->type == TMESH_VOXEL_F32;
+    r->n_i16 += sl->type == TMESH_VOXEL_I16;
+    for (size_t k = 0; k < sl->dim[2]; k++)
+        for (size_t j = 0; j < sl->dim[1]; j++)
+            for (size_t i = 0; i < sl->dim[0]; i++)
+                r->vals[i + sl->dim[0] * (j + sl->dim[1] * (k0 + k))] =
+                    (float)tmesh_volume_get(sl, i, j, k);
+    r->next = k0 + sl->dim[2];
+    return tmesh_mesh_iso_stream_feed(r->st, sl, k0, err);
+}
+
+static void assert_same_mesh(const tmesh_mesh *a, const tmesh_mesh *b)
+{
+    assert_int_equal(a->n_vertices, b->n_vertices);
+    assert_int_equal(a->n_triangles, b->n_triangles);
+    assert_memory_equal(a->xyz, b->xyz, 3 * a->n_vertices * sizeof(float));
+    assert_memory_equal(a->tri, b->tri, 3 * a->n_triangles * sizeof(uint32_t));
+}
+
+/* A streamed load hands over every slice once, in order, with the whole volume's matrix and
+ * the values of the whole load; the isosurface meshed from the runs is the isosurface of the
+ * loaded volume, byte for byte, at 1 and 2 threads. A series with a gap that is resampled
+ * comes in one run. */
+static void test_dicom_load__streamed_runs_equal_whole_volume(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 3; variant++) {
+        phantom_spec s;
+        phantom_spec_init(&s);
+        s.shape = PHANTOM_SHELL;
+        s.noise = 20.0;
+        s.slices = 53; /* runs of 16, 16, 16, 5 */
+        s.gzip = variant == 1;
+        s.mr = variant == 1; /* gzip-wrapped MR, no rescale */
+        phantom_spec_finish(&s);
+        if (variant == 2)
+            s.missing = 20;
+        char *dir = ts_mkdtemp();
+        tmesh_error err = TMESH_ERROR_INIT;
+        if (phantom_write(&s, dir, &err) != TMESH_OK)
+            fail_msg("variant %d: write: %s", variant, err.msg);
+        tmesh_dicom_load_opts lo = TMESH_DICOM_LOAD_OPTS_INIT;
+        lo.resample = variant == 2;
+        tmesh_volume *v = NULL;
+        if (load_dir(dir, 0, &lo, &v, NULL, &err) != TMESH_OK)
+            fail_msg("variant %d: %s", variant, err.msg);
+        tmesh_mesh *whole = NULL;
+        tmesh_mesh_iso_opts io = TMESH_MESH_ISO_OPTS_INIT;
+        io.iso = variant == 1 ? 0.5 * (s.inside + s.outside) : 0.0;
+        assert_int_equal(tmesh_mesh_isosurface(&whole, v, &io, &err), TMESH_OK);
+        if (whole->n_triangles <= 1000) {
+            double lo_v, hi_v;
+            tmesh_volume_range(v, &lo_v, &hi_v);
+            fail_msg("variant %d: %zu triangles; type %d, values %g..%g", variant,
+                     whole->n_triangles, (int)v->type, lo_v, hi_v);
+        }
+        for (unsigned threads = 1; threads <= 2; threads++) {
+            tmesh_dicom_index *idx = NULL;
+            assert_int_equal(tmesh_dicom_scan(&idx, dir, NULL, &err), TMESH_OK);
+            run_sink r;
+            memset(&r, 0, sizeof r);
+            tmesh_mesh_iso_opts o = io;
+            o.threads = threads;
+            r.io = o;
+            lo.threads = threads;
+            if (tmesh_dicom_load_streamed(idx, 0, &lo, sink_runs, &r, &err) != TMESH_OK)
+                fail_msg("variant %d: streamed: %s", variant, err.msg);
+            tmesh_dicom_index_free(idx);
+            assert_int_equal(r.n, v->dim[2]);
+            assert_int_equal(r.next, v->dim[2]);
+            assert_int_equal(r.calls, variant == 2 ? 1 : 4);
+            assert_int_equal(r.n_f32 + r.n_i16, r.calls);
+            assert_memory_equal(r.m, v->ijk_to_lps, sizeof r.m);
+            size_t mism = 0;
+            for (size_t k = 0; k < v->dim[2]; k++)
+                for (size_t j = 0; j < v->dim[1]; j++)
+                    for (size_t i = 0; i < v->dim[0]; i++)
+                        mism += r.vals[i + v->dim[0] * (j + v->dim[1] * k)] !=
+                                (float)tmesh_volume_get(v, i, j, k);
+            assert_int_equal(mism, 0);
+            tmesh_mesh *m = NULL;
+            assert_int_equal(tmesh_mesh_iso_stream_finish(r.st, &m, &err), TMESH_OK);
+            assert_same_mesh(m, whole);
+            tmesh_mesh_free(m);
+            tmesh_mesh_iso_stream_free(r.st);
+            free(r.vals);
+        }
+        tmesh_mesh_free(whole);
+        tmesh_volume_free(v);
+        ts_rmtree(dir);
+        free(dir);
+    }
+}
+
+/* Any run lengths give the same mesh; runs out of order and missing slices are refused. */
+static void test_mesh_iso_stream__any_runs_and_errors(void **state)
+{
+    (void)state;
+    phantom_spec s;
+    phantom_spec_init(&s);
+    s.shape = PHANTOM_SPHERES;
+    s.noise = 30.0;
+    s.slices = 70;
+    char *dir = ts_mkdtemp();
+    tmesh_error err = TMESH_ERROR_INIT;
+    assert_int_equal(phantom_write(&s, dir, &err), TMESH_OK);
+    tmesh_volume *v = NULL;
+    assert_int_equal(load_dir(dir, 0, NULL, &v, NULL, &err), TMESH_OK);
+    tmesh_mesh_iso_opts io = TMESH_MESH_ISO_OPTS_INIT;
+    io.iso = 100.0;
+    tmesh_mesh *whole = NULL;
+    assert_int_equal(tmesh_mesh_isosurface(&whole, v, &io, &err), TMESH_OK);
+    const size_t plans[3][8] = {{1, 1, 1, 67}, {17, 16, 1, 36}, {70}};
+    size_t slice = v->dim[0] * v->dim[1] * tmesh_voxel_size(v->type);
+    for (int p = 0; p < 3; p++) {
+        tmesh_mesh_iso_stream *st = NULL;
+        assert_int_equal(tmesh_mesh_iso_stream_new(&st, v->dim, v->ijk_to_lps, &io, &err),
+                         TMESH_OK);
+        size_t k0 = 0;
+        for (int r = 0; r < 8 && plans[p][r]; r++) {
+            tmesh_volume run = *v;
+            run.dim[2] = plans[p][r];
+            run.data = (char *)v->data + k0 * slice;
+            assert_int_equal(tmesh_mesh_iso_stream_feed(st, &run, k0, &err), TMESH_OK);
+            k0 += plans[p][r];
+        }
+        assert_int_equal(k0, v->dim[2]);
+        tmesh_mesh *m = NULL;
+        assert_int_equal(tmesh_mesh_iso_stream_finish(st, &m, &err), TMESH_OK);
+        assert_same_mesh(m, whole);
+        tmesh_mesh_free(m);
+        tmesh_mesh_iso_stream_free(st);
+    }
+    /* A run that skips slices, and a finish with slices missing. */
+    tmesh_mesh_iso_stream *st = NULL;
+    assert_int_equal(tmesh_mesh_iso_stream_new(&st, v->dim, v->ijk_to_lps, &io, &err), TMESH_OK);
+    tmesh_volume run = *v;
+    run.dim[2] = 10;
+    assert_int_equal(tmesh_mesh_iso_stream_feed(st, &run, 0, &err), TMESH_OK);
+    assert_int_equal(tmesh_mesh_iso_stream_feed(st, &run, 11, &err), TMESH_E_ARG);
+    assert_non_null(strstr(err.msg, "must follow on"));
+    err = (tmesh_error)TMESH_ERROR_INIT;
+    tmesh_mesh *m = NULL;
+    assert_int_equal(tmesh_mesh_iso_stream_finish(st, &m, &err), TMESH_E_ARG);
+    if (strstr(err.msg, "only 10 of 70 slices") == NULL)
+        fail_msg("finish said: %s", err.msg);
+    assert_null(m);
+    tmesh_mesh_iso_stream_free(st);
+    tmesh_mesh_free(whole);
+    tmesh_volume_free(v);
+    ts_rmtree(dir);
+    free(dir);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1032,6 +1215,8 @@ int main(void)
         cmocka_unit_test(test_dicom_export__uid_valid),
         cmocka_unit_test(test_dicom_export__stl_written_and_read_back),
         cmocka_unit_test(test_dicom_export__errors_name_the_field),
+        cmocka_unit_test(test_dicom_load__streamed_runs_equal_whole_volume),
+        cmocka_unit_test(test_mesh_iso_stream__any_runs_and_errors),
     };
     return cmocka_run_group_tests_name("dicom", tests, setup, teardown);
 }
