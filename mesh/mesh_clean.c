@@ -149,7 +149,7 @@ tmesh_status tmesh_mesh__compact(tmesh_mesh *m, const uint8_t *keep_tri, size_t 
 }
 
 tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint32_t **adj_out,
-                                   tmesh_error *err)
+                                   uint8_t **boundary_out, tmesh_error *err)
 {
     size_t nv = m->n_vertices;
     size_t *start = calloc(nv + 1, sizeof(size_t));
@@ -177,7 +177,16 @@ tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint
             adj[fill[v]++] = m->tri[3 * t + (c + 1) % 3];
             adj[fill[v]++] = m->tri[3 * t + (c + 2) % 3];
         }
-    /* Sort and deduplicate each row (rows are short: insertion sort). */
+    uint8_t *bnd = NULL;
+    if (boundary_out != NULL && (bnd = calloc(nv ? nv : 1, 1)) == NULL) {
+        free(start);
+        free(adj);
+        free(fill);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for vertex adjacency");
+    }
+    /* Sort and deduplicate each row (rows are short: insertion sort). Each triangle at v
+     * lists both its other corners, so a neighbour listed once shares a single triangle with
+     * v: a boundary edge (self-loops of degenerate triangles aside, as in tmesh_mesh__edges). */
     size_t w = 0;
     for (size_t v = 0; v < nv; v++) {
         size_t a = start[v], b = start[v + 1];
@@ -191,14 +200,20 @@ tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint
             adj[j] = x;
         }
         start[v] = w;
-        for (size_t i = a; i < b; i++)
+        for (size_t i = a; i < b; i++) {
+            if (bnd && adj[i] != v && (i == a || adj[i] != adj[i - 1]) &&
+                (i + 1 == b || adj[i + 1] != adj[i]))
+                bnd[v] = bnd[adj[i]] = 1;
             if (i == a || adj[i] != adj[i - 1])
                 adj[w++] = adj[i];
+        }
     }
     start[nv] = w;
     free(fill);
     *start_out = start;
     *adj_out = adj;
+    if (boundary_out)
+        *boundary_out = bnd;
     return TMESH_OK;
 }
 
@@ -326,23 +341,53 @@ static int edge_cmp(const void *x, const void *y)
 tmesh_status tmesh_mesh__edges(const tmesh_mesh *m, tmesh_mesh__edge **out, size_t *n_out,
                                tmesh_error *err)
 {
-    edge_rec *e = malloc((m->n_triangles ? 3 * m->n_triangles : 1) * sizeof *e);
-    if (e == NULL)
+    /* Counting sort by the low vertex, placing edge uses in triangle order (so each bucket is
+     * already ordered by triangle and corner), then a stable insertion sort of each short
+     * bucket by the high vertex: the order of edge_cmp without a general sort. */
+    size_t nt = m->n_triangles, nv = m->n_vertices;
+    edge_rec *e = malloc((nt ? 3 * nt : 1) * sizeof *e);
+    size_t *start = calloc(nv + 1, sizeof *start);
+    if (e == NULL || start == NULL) {
+        free(e);
+        free(start);
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for the edge list");
-    size_t n = 0;
-    for (size_t t = 0; t < m->n_triangles; t++)
+    }
+    const uint32_t *tri = m->tri;
+    for (size_t t = 0; t < nt; t++)
         for (int c = 0; c < 3; c++) {
-            uint32_t u = m->tri[3 * t + c], v = m->tri[3 * t + (c + 1) % 3];
+            uint32_t u = tri[3 * t + c], v = tri[3 * t + (c + 1) % 3];
+            if (u != v)
+                start[(u < v ? u : v) + 1]++;
+        }
+    for (size_t v = 0; v < nv; v++)
+        start[v + 1] += start[v];
+    size_t n = start[nv];
+    for (size_t t = 0; t < nt; t++)
+        for (int c = 0; c < 3; c++) {
+            uint32_t u = tri[3 * t + c], v = tri[3 * t + (c + 1) % 3];
             if (u == v)
                 continue;
             edge_rec r = {u < v ? u : v, u < v ? v : u, (uint32_t)t, (uint8_t)(u < v), (uint8_t)c};
-            e[n++] = r;
+            e[start[r.a]++] = r;
         }
-    if (tmesh_mesh__bucket_sort(e, n, sizeof *e, offsetof(edge_rec, a), m->n_vertices,
-                                edge_cmp) != 0) {
-        free(e);
-        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for the edge list");
+    /* start[v] is now the end of bucket v. */
+    for (size_t v = 0, lo = 0; v < nv; lo = start[v], v++) {
+        size_t hi = start[v];
+        if (hi - lo > 64) {
+            qsort(e + lo, hi - lo, sizeof *e, edge_cmp);
+            continue;
+        }
+        for (size_t i = lo + 1; i < hi; i++) {
+            edge_rec x = e[i];
+            size_t j = i;
+            while (j > lo && e[j - 1].b > x.b) { /* stable: equal b keep triangle order */
+                e[j] = e[j - 1];
+                j--;
+            }
+            e[j] = x;
+        }
     }
+    free(start);
     *out = e;
     *n_out = n;
     return TMESH_OK;

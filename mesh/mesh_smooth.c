@@ -141,14 +141,9 @@ tmesh_status tmesh_mesh_smooth(tmesh_mesh *m, const tmesh_mesh_smooth_opts *opts
             wtri[i] = grp[m->tri[i]];
         welded.tri = wtri;
     }
-    rc = tmesh_mesh__adjacency(&welded, &start, &adj, err);
+    rc = tmesh_mesh__adjacency(&welded, &start, &adj, o.fix_boundary ? &fixed : NULL, err);
     if (rc != TMESH_OK)
         goto done;
-    if (o.fix_boundary) {
-        rc = tmesh_mesh__boundary_vertices(&welded, &fixed, err);
-        if (rc != TMESH_OK)
-            goto done;
-    }
     for (size_t i = 0; i < 3 * nv; i++)
         x[i] = m->xyz[i];
     umb uc = {NULL, NULL, 0.0, nv, start, adj, fixed, o.threads};
