@@ -106,11 +106,12 @@ static tmesh_status count_coincident(const tmesh_mesh *m, const uint8_t *used, s
 tmesh_status tmesh_mesh_check(tmesh_mesh_report *out, const tmesh_mesh *m,
                               const tmesh_mesh_check_opts *opts, tmesh_error *err)
 {
-    return tmesh_mesh__check(out, m, opts, NULL, err);
+    return tmesh_mesh__check(out, m, opts, NULL, 0, err);
 }
 
 tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
-                               const tmesh_mesh_check_opts *opts, uint8_t *bad, tmesh_error *err)
+                               const tmesh_mesh_check_opts *opts, uint8_t *bad, int topology_only,
+                               tmesh_error *err)
 {
     TMESH_ASSERT(out != NULL && m != NULL);
     tmesh_mesh_check_opts o = TMESH_MESH_CHECK_OPTS_INIT;
@@ -163,8 +164,10 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
                 }
             }
         }
-        tmesh_mesh__uf_union(vpar, v[0], v[1]);
-        tmesh_mesh__uf_union(vpar, v[0], v[2]);
+        if (!topology_only) {
+            tmesh_mesh__uf_union(vpar, v[0], v[1]);
+            tmesh_mesh__uf_union(vpar, v[0], v[2]);
+        }
         int deg = v[0] == v[1] || v[1] == v[2] || v[0] == v[2];
         if (!deg) {
             const float *a = m->xyz + 3 * v[0], *b = m->xyz + 3 * v[1], *c = m->xyz + 3 * v[2];
@@ -194,9 +197,11 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
     if (nt == 0)
         for (int k = 0; k < 3; k++)
             out->bbox_min[k] = out->bbox_max[k] = 0.0;
-    rc = count_coincident(m, used, &out->n_coincident_vertices, err);
-    if (rc != TMESH_OK)
-        goto done;
+    if (!topology_only) {
+        rc = count_coincident(m, used, &out->n_coincident_vertices, err);
+        if (rc != TMESH_OK)
+            goto done;
+    }
     if (tmesh_mesh__bucket_sort(tk, nt, sizeof *tk, offsetof(tri_key, s), nv, tri_cmp) != 0) {
         rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
         goto done;
@@ -253,19 +258,20 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
         out->n_nonmanifold_vertices += nm_vertex[v];
         if (bad && nm_vertex[v])
             bad[v] = 1;
-        if (used[v] && tmesh_mesh__uf_find(vpar, (uint32_t)v) == v)
+        if (!topology_only && used[v] && tmesh_mesh__uf_find(vpar, (uint32_t)v) == v)
             out->n_components++;
     }
     out->n_unused_vertices = nv - n_used;
     out->euler = (long)n_used - (long)out->n_edges + (long)nt;
-    double vol;
-    tmesh_mesh__measure(m, &vol, &out->area_mm2);
+    double vol = 0.0;
+    if (!topology_only)
+        tmesh_mesh__measure(m, &vol, &out->area_mm2);
     out->volume_ml = vol / 1000.0;
     out->watertight = nt > 0 && out->n_boundary_edges == 0;
     out->manifold = out->n_nonmanifold_edges == 0 && out->n_nonmanifold_vertices == 0;
     out->oriented = out->n_inconsistent_edges == 0;
     out->outward = out->watertight && out->manifold && out->oriented && out->volume_ml > 0;
-    if (out->watertight && out->manifold && out->oriented) {
+    if (!topology_only && out->watertight && out->manifold && out->oriented) {
         long twice = 2 * (long)out->n_components - out->euler;
         if (twice >= 0 && twice % 2 == 0)
             out->genus = twice / 2;

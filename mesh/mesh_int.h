@@ -94,9 +94,11 @@ tmesh_status tmesh_mesh__edges(const tmesh_mesh *m, tmesh_mesh__edge **out, size
 
 /** tmesh_mesh_check that also sets bad[v] = 1 (when `bad` is not NULL; n_vertices entries,
  *  zeroed by the caller) for every vertex of a boundary, non-manifold or inconsistent edge, a
- *  non-manifold vertex, or a degenerate or duplicate triangle. */
+ *  non-manifold vertex, or a degenerate or duplicate triangle. With topology_only, components,
+ *  coincident vertices, area and volume (and so genus and outward) are left at 0/-1/false. */
 tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
-                               const tmesh_mesh_check_opts *opts, uint8_t *bad, tmesh_error *err);
+                               const tmesh_mesh_check_opts *opts, uint8_t *bad, int topology_only,
+                               tmesh_error *err);
 
 /** Count pairs of triangles that share no vertex and intersect (mesh_intersect.c); lo/hi is the
  *  bounding box of the used vertices. With `bad` (n_vertices entries) the vertices of both
