@@ -213,6 +213,7 @@ tmesh_status cli_mesh_apply_op(tmesh_mesh *m, const char *op, const char *params
         o.ratio = a;
         o.max_error = b;
         o.lock_border = (int)c;
+        o.threads = threads;
         return tmesh_mesh_decimate(m, &o, &rep->decimate, err);
     }
     if (strcmp(op, "filter-components") == 0) {

@@ -387,6 +387,8 @@ tmesh_status tmesh_mesh_decimate(tmesh_mesh *m, const tmesh_mesh_decimate_opts *
     if (!(o.max_error >= 0.0) || isinf(o.max_error))
         return tmesh_error_set(err, TMESH_E_ARG, "max_error %g mm must be finite and >= 0",
                                o.max_error);
+    if (o.threads > 256)
+        return tmesh_error_set(err, TMESH_E_ARG, "threads %u out of range 0..256", o.threads);
     tmesh_status rc = tmesh_mesh__validate(m, err);
     if (rc != TMESH_OK)
         return rc;

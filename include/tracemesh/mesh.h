@@ -217,9 +217,11 @@ typedef struct tmesh_mesh_decimate_opts {
     int lock_border;         /* non-zero: vertices on boundary edges stay. Default 1            */
     int check_intersections; /* non-zero: a result with self-intersections that the input
                                 did not have counts as broken (slower). Default 1        */
+    unsigned threads;        /* 0: one per core; at most 256; the result does not depend on
+                                it. Default 0                                            */
 } tmesh_mesh_decimate_opts;
 
-#define TMESH_MESH_DECIMATE_OPTS_INIT {0.5, 0.0, 1, 1}
+#define TMESH_MESH_DECIMATE_OPTS_INIT {0.5, 0.0, 1, 1, 0}
 
 /** What tmesh_mesh_decimate did. */
 typedef struct tmesh_mesh_decimate_report {
@@ -247,8 +249,8 @@ typedef struct tmesh_mesh_decimate_report {
  * lock_border is 0. A mesh with several labels is decimated label by label (ascending, each
  * label's surface on its own), so the boundaries that touching labels shared are no longer
  * shared afterwards.
- * @return TMESH_OK; TMESH_E_ARG naming "ratio" or "max_error"; TMESH_E_DATA for an index out of
- *         range; TMESH_E_NOMEM
+ * @return TMESH_OK; TMESH_E_ARG naming "ratio", "max_error" or "threads"; TMESH_E_DATA for an
+ *         index out of range; TMESH_E_NOMEM
  */
 tmesh_status tmesh_mesh_decimate(tmesh_mesh *mesh, const tmesh_mesh_decimate_opts *opts,
                                  tmesh_mesh_decimate_report *report_out, tmesh_error *err);
