@@ -277,8 +277,8 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
             out->genus = twice / 2;
     }
     if (o.self_intersections) {
-        rc = tmesh_mesh__count_self_intersections(m, out->bbox_min, out->bbox_max, &out->self_intersections,
-                                      bad, err);
+        rc = tmesh_mesh__count_self_intersections(m, out->bbox_min, out->bbox_max, o.threads,
+                                                  &out->self_intersections, bad, err);
         if (rc != TMESH_OK)
             goto done;
     }

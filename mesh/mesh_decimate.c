@@ -305,6 +305,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         memset(bad, 0, nv ? nv : 1);
         /* New self-intersections count as damage only when the input had none. */
         chk.self_intersections = o.check_intersections && in.self_intersections <= 0;
+        chk.threads = o.threads;
         rc = tmesh_mesh__check(&r, &view, &chk, bad, 1, err);
         if (rc != TMESH_OK)
             goto done;

@@ -101,11 +101,12 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
                                tmesh_error *err);
 
 /** Count pairs of triangles that share no vertex and intersect (mesh_intersect.c); lo/hi is the
- *  bounding box of the used vertices. With `bad` (n_vertices entries) the vertices of both
+ *  bounding box of the used vertices; threads 0 = one per core (the result does not depend
+ *  on it). With `bad` (n_vertices entries) the vertices of both
  *  triangles of every counted pair are set to 1. */
 tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const double lo[3],
-                                                  const double hi[3], long *out, uint8_t *bad,
-                                                  tmesh_error *err);
+                                                  const double hi[3], unsigned threads, long *out,
+                                                  uint8_t *bad, tmesh_error *err);
 
 /** Mark vertices on boundary edges (edges of exactly one triangle); caller frees. */
 tmesh_status tmesh_mesh__boundary_vertices(const tmesh_mesh *m, uint8_t **out, tmesh_error *err);

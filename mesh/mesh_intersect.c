@@ -114,6 +114,7 @@ static int tris_intersect(const cell_tri *a, const cell_tri *b)
  * triangle | home << 32. `stride` is the number of words per entry.
  */
 typedef struct job {
+    unsigned threads; /* for tmesh_parallel_for: 0 = one per core */
     const tmesh_mesh *m;
     const double *lo;
     float *box; /* 6 per triangle */
@@ -261,7 +262,8 @@ static tmesh_status radix_sort(job *j, tmesh_error *err)
     unsigned lo = j->stride == 1 ? j->tbits + 3 : 0;
     for (unsigned shift = lo; shift < lo + j->cbits; shift += 16) {
         j->shift = shift;
-        tmesh_status rc = tmesh_parallel_for(j->n_schunks, 0, hist_chunk, j, NULL, NULL, NULL, err);
+        tmesh_status rc =
+            tmesh_parallel_for(j->n_schunks, j->threads, hist_chunk, j, NULL, NULL, NULL, err);
         if (rc != TMESH_OK)
             return rc;
         size_t sum = 0; /* digit-major, chunk-minor: stable */
@@ -271,7 +273,7 @@ static tmesh_status radix_sort(job *j, tmesh_error *err)
                 j->hist[65536 * c + d] = sum;
                 sum += n;
             }
-        rc = tmesh_parallel_for(j->n_schunks, 0, scatter_chunk, j, NULL, NULL, NULL, err);
+        rc = tmesh_parallel_for(j->n_schunks, j->threads, scatter_chunk, j, NULL, NULL, NULL, err);
         if (rc != TMESH_OK)
             return rc;
         uint64_t *t = j->ent;
@@ -399,8 +401,8 @@ done:
 }
 
 tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const double lo[3],
-                                                  const double hi[3], long *out, uint8_t *bad,
-                                                  tmesh_error *err)
+                                                  const double hi[3], unsigned threads, long *out,
+                                                  uint8_t *bad, tmesh_error *err)
 {
     size_t nt = m->n_triangles;
     *out = 0;
@@ -408,6 +410,7 @@ tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const dou
         return TMESH_OK;
     job j;
     memset(&j, 0, sizeof j);
+    j.threads = threads;
     j.m = m;
     j.lo = lo;
     j.nt = nt;
@@ -420,7 +423,7 @@ tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const dou
     if (j.box == NULL || j.tcount == NULL || j.tweird == NULL)
         goto nomem;
     j.tbad = j.tweird + j.n_tchunks;
-    rc = tmesh_parallel_for(j.n_tchunks, 0, box_chunk, &j, NULL, NULL, NULL, err);
+    rc = tmesh_parallel_for(j.n_tchunks, j.threads, box_chunk, &j, NULL, NULL, NULL, err);
     if (rc != TMESH_OK)
         goto done;
     double mean = 0.0; /* summed in triangle order, so the cell size is as it always was */
@@ -438,7 +441,7 @@ tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const dou
         j.ncell[k] = n > 2e6 ? 2000000 : (size_t)n;
     }
     /* Entries per triangle chunk, then each chunk's first entry (the chunks fill in parallel). */
-    rc = tmesh_parallel_for(j.n_tchunks, 0, count_chunk, &j, NULL, NULL, NULL, err);
+    rc = tmesh_parallel_for(j.n_tchunks, j.threads, count_chunk, &j, NULL, NULL, NULL, err);
     if (rc != TMESH_OK)
         goto done;
     size_t sum = 0;
@@ -463,7 +466,7 @@ tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const dou
     j.tmp = malloc((sum ? sum : 1) * j.stride * sizeof *j.tmp);
     if (j.ent == NULL || j.tmp == NULL)
         goto nomem;
-    rc = tmesh_parallel_for(j.n_tchunks, 0, fill_chunk, &j, NULL, NULL, NULL, err);
+    rc = tmesh_parallel_for(j.n_tchunks, j.threads, fill_chunk, &j, NULL, NULL, NULL, err);
     if (rc != TMESH_OK)
         goto done;
     free(j.tcount);
@@ -499,7 +502,7 @@ tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const dou
             i++;
         j.pstart[c] = i;
     }
-    rc = tmesh_parallel_for(j.n_pchunks, 0, pair_chunk, &j, NULL, NULL, NULL, err);
+    rc = tmesh_parallel_for(j.n_pchunks, j.threads, pair_chunk, &j, NULL, NULL, NULL, err);
     if (rc != TMESH_OK)
         goto done;
     for (size_t c = 0; c < j.n_pchunks; c++) {

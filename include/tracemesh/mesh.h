@@ -312,9 +312,11 @@ tmesh_status tmesh_mesh_compute_normals(tmesh_mesh *mesh, tmesh_error *err);
 /** Options of tmesh_mesh_check. */
 typedef struct tmesh_mesh_check_opts {
     int self_intersections; /* non-zero: count intersecting triangle pairs (slower). Default 0 */
+    unsigned threads;       /* for the self-intersection count: 0 = one per core; the result
+                               does not depend on it. Default 0                           */
 } tmesh_mesh_check_opts;
 
-#define TMESH_MESH_CHECK_OPTS_INIT {0}
+#define TMESH_MESH_CHECK_OPTS_INIT {0, 0}
 
 /** Result of tmesh_mesh_check. A failing property is reported here, never fixed. */
 typedef struct tmesh_mesh_report {
