@@ -115,7 +115,8 @@ enum {
      "gantry tilt: keep the sheared matrix (default) or resample"},                            \
     {CLI_OPT_ASSUME_AXIAL, "assume-axial", 0, NULL,                                            \
      "load images without orientation as axial slices in file order"},                         \
-    {CLI_OPT_MAX_MEMORY, "max-memory", 0, "GIB", "refuse volumes larger than this (default 8)"}, \
+    {CLI_OPT_MAX_MEMORY, "max-memory", 0, "GIB",                                               \
+     "refuse volumes larger than this; a streaming build holds none (default 8)"},             \
     {CLI_OPT_THREADS, "threads", 'j', "N", "worker threads, 0 = one per core (default 0)"}
 
 typedef struct cli_dicom_args {
