@@ -674,6 +674,76 @@ static tmesh_mesh *sphere_mesh(const sphere *s, size_t nk)
     return m;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* An open mesh (a sphere cut by a plane): with fix_boundary every vertex on an edge of one
+ * triangle keeps its exact position while the rest move; without it the rim moves too. The
+ * rim is found here independently (edge uses counted by sorting). */
+static void test_mesh_smooth__fixed_boundary_on_open_mesh(void **state)
+{
+    (void)state;
+    sphere s = {{0, 0, 0}, 20};
+    for (int fix = 1; fix >= 0; fix--) {
+        tmesh_mesh *m = sphere_mesh(&s, 48);
+        size_t w = 0;
+        for (size_t t = 0; t < m->n_triangles; t++) {
+            const uint32_t *v = m->tri + 3 * t;
+            if (m->xyz[3 * v[0] + 2] < 5.0f && m->xyz[3 * v[1] + 2] < 5.0f &&
+                m->xyz[3 * v[2] + 2] < 5.0f)
+                memmove(m->tri + 3 * w++, v, 3 * sizeof *v);
+        }
+        assert_true(w > 100 && w < m->n_triangles);
+        m->n_triangles = w;
+        uint64_t *k = malloc(3 * w * sizeof *k);
+        for (size_t t = 0; t < w; t++)
+            for (int c = 0; c < 3; c++) {
+                uint64_t a = m->tri[3 * t + c], b = m->tri[3 * t + (c + 1) % 3];
+                k[3 * t + c] = a < b ? a << 32 | b : b << 32 | a;
+            }
+        qsort(k, 3 * w, sizeof *k, u64_cmp);
+        uint8_t *rim = calloc(m->n_vertices, 1);
+        size_t n_rim = 0;
+        for (size_t i = 0; i < 3 * w;) {
+            size_t j = i;
+            while (j < 3 * w && k[j] == k[i])
+                j++;
+            if (j - i == 1)
+                rim[k[i] >> 32] = rim[k[i] & 0xffffffffu] = 1;
+            i = j;
+        }
+        for (size_t v = 0; v < m->n_vertices; v++)
+            n_rim += rim[v];
+        assert_true(n_rim > 20);
+        float *before = malloc(3 * m->n_vertices * sizeof *before);
+        memcpy(before, m->xyz, 3 * m->n_vertices * sizeof *before);
+        tmesh_mesh_smooth_opts o = TMESH_MESH_SMOOTH_OPTS_INIT;
+        o.fix_boundary = fix;
+        tmesh_error err = TMESH_ERROR_INIT;
+        assert_int_equal(tmesh_mesh_smooth(m, &o, NULL, &err), TMESH_OK);
+        size_t rim_moved = 0, inner_moved = 0;
+        for (size_t v = 0; v < m->n_vertices; v++) {
+            int moved = memcmp(before + 3 * v, m->xyz + 3 * v, 3 * sizeof(float)) != 0;
+            if (rim[v])
+                rim_moved += moved;
+            else
+                inner_moved += moved;
+        }
+        assert_true(inner_moved > 100);
+        if (fix)
+            assert_int_equal(rim_moved, 0);
+        else
+            assert_true(rim_moved > n_rim / 2);
+        free(before);
+        free(rim);
+        free(k);
+        tmesh_mesh_free(m);
+    }
+}
+
 static void test_mesh_smooth__taubin_and_sinc_keep_volume(void **state)
 {
     (void)state;
@@ -1489,6 +1559,7 @@ int main(void)
         cmocka_unit_test(test_mesh_labels__all_labels_share_boundary),
         cmocka_unit_test(test_mesh_io__marker_side_lps_and_ras),
         cmocka_unit_test(test_mesh_smooth__taubin_and_sinc_keep_volume),
+        cmocka_unit_test(test_mesh_smooth__fixed_boundary_on_open_mesh),
         cmocka_unit_test(test_mesh_decimate__ten_percent_watertight),
         cmocka_unit_test(test_mesh_decimate__noisy_keeps_topology),
         cmocka_unit_test(test_mesh_clean__weld_degenerate_duplicate),
