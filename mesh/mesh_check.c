@@ -33,72 +33,27 @@ static uint32_t corner_of(const tmesh_mesh *m, uint32_t t, uint32_t v)
     return 3 * t;
 }
 
-typedef struct co_key {
-    float p[3];
-    uint32_t label;
-} co_key;
-
-static uint64_t co_hash(const co_key *k)
-{
-    uint64_t h = 0x9e3779b97f4a7c15u;
-    uint32_t w[4];
-    memcpy(w, k, sizeof w);
-    for (int i = 0; i < 4; i++) {
-        h ^= w[i];
-        h *= 0xff51afd7ed558ccdu;
-        h ^= h >> 32;
-    }
-    return h;
-}
-
 /* Used vertices that share their exact position with another used vertex of the same label:
  * a file reader welds them, and the surface pinches there. Copies of a shared boundary that
- * belong to different labels are not counted. Positions are grouped by their exact bits (with
- * -0 as +0) in an open-addressing table of vertex ids. */
+ * belong to different labels are not counted. */
 static tmesh_status count_coincident(const tmesh_mesh *m, const uint8_t *used, size_t *out,
                                      tmesh_error *err)
 {
-    size_t nv = m->n_vertices, cap = 16, c = 0;
-    while (cap < 2 * nv)
-        cap *= 2;
-    uint32_t *slot = malloc(cap * sizeof *slot), *cnt = calloc(nv ? nv : 1, sizeof *cnt);
-    if (slot == NULL || cnt == NULL) {
-        free(slot);
-        free(cnt);
+    size_t nv = m->n_vertices, c = 0;
+    uint32_t *first = malloc((nv ? nv : 1) * sizeof *first);
+    uint32_t *size = calloc(nv ? nv : 1, sizeof *size);
+    if (first == NULL || size == NULL ||
+        tmesh_mesh__group_positions(m->xyz, m->labels, used, nv, 0, first) != 0) {
+        free(first);
+        free(size);
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
     }
-    memset(slot, 0xff, cap * sizeof *slot);
-    for (size_t v = 0; v < nv; v++) {
-        if (!used[v])
-            continue;
-        co_key k;
-        memcpy(k.p, m->xyz + 3 * v, sizeof k.p);
-        for (int a = 0; a < 3; a++)
-            if (k.p[a] == 0.0f)
-                k.p[a] = 0.0f; /* -0 == +0 */
-        k.label = m->labels ? m->labels[v] : 0;
-        for (size_t h = co_hash(&k) & (cap - 1);; h = (h + 1) & (cap - 1)) {
-            if (slot[h] == UINT32_MAX) {
-                slot[h] = (uint32_t)v;
-                cnt[v] = 1;
-                break;
-            }
-            co_key o;
-            uint32_t u = slot[h];
-            memcpy(o.p, m->xyz + 3 * u, sizeof o.p);
-            for (int a = 0; a < 3; a++)
-                if (o.p[a] == 0.0f)
-                    o.p[a] = 0.0f;
-            o.label = m->labels ? m->labels[u] : 0;
-            if (memcmp(&o, &k, sizeof k) == 0) {
-                c += cnt[u] == 1 ? 2 : 1;
-                cnt[u]++;
-                break;
-            }
-        }
-    }
-    free(slot);
-    free(cnt);
+    for (size_t v = 0; v < nv; v++)
+        size[first[v]] += used[v];
+    for (size_t v = 0; v < nv; v++)
+        c += size[v] >= 2 ? size[v] : 0;
+    free(first);
+    free(size);
     *out = c;
     return TMESH_OK;
 }

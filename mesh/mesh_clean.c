@@ -217,10 +217,10 @@ tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint
     return TMESH_OK;
 }
 
-static uint64_t pos_hash(const uint32_t w[3])
+static uint64_t pos_hash(const uint32_t w[4])
 {
     uint64_t h = 0x9e3779b97f4a7c15u;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         h ^= w[i];
         h *= 0xff51afd7ed558ccdu;
         h ^= h >> 32;
@@ -228,7 +228,8 @@ static uint64_t pos_hash(const uint32_t w[3])
     return h;
 }
 
-int tmesh_mesh__group_positions(const float *xyz, size_t nv, int bitwise, uint32_t *first)
+int tmesh_mesh__group_positions(const float *xyz, const uint16_t *labels, const uint8_t *used,
+                                size_t nv, int bitwise, uint32_t *first)
 {
     size_t cap = 16;
     while (cap < 2 * nv)
@@ -241,6 +242,8 @@ int tmesh_mesh__group_positions(const float *xyz, size_t nv, int bitwise, uint32
         float p[3];
         memcpy(p, xyz + 3 * v, sizeof p);
         first[v] = (uint32_t)v;
+        if (used != NULL && !used[v])
+            continue;
         if (!bitwise) {
             if (isnan(p[0]) || isnan(p[1]) || isnan(p[2]))
                 continue; /* equal to nothing */
@@ -248,8 +251,8 @@ int tmesh_mesh__group_positions(const float *xyz, size_t nv, int bitwise, uint32
                 if (p[k] == 0.0f)
                     p[k] = 0.0f; /* -0 is +0 */
         }
-        uint32_t w[3];
-        memcpy(w, p, sizeof w);
+        uint32_t w[4] = {0, 0, 0, labels ? labels[v] : 0};
+        memcpy(w, p, sizeof p);
         for (size_t h = pos_hash(w) & (cap - 1);; h = (h + 1) & (cap - 1)) {
             uint32_t u = slot[h];
             if (u == UINT32_MAX) {
@@ -262,7 +265,7 @@ int tmesh_mesh__group_positions(const float *xyz, size_t nv, int bitwise, uint32
                 for (int k = 0; k < 3; k++)
                     if (q[k] == 0.0f)
                         q[k] = 0.0f;
-            if (memcmp(q, p, sizeof p) == 0) {
+            if (memcmp(q, p, sizeof p) == 0 && (labels == NULL || labels[u] == labels[v])) {
                 first[v] = u;
                 break;
             }

@@ -73,11 +73,13 @@ int tmesh_mesh__bucket_sort(void *items, size_t n, size_t size, size_t key_off, 
                             int (*cmp)(const void *, const void *));
 
 /**
- * first[v] = the lowest vertex index whose position equals v's: by float comparison (-0 equals
- * +0, a NaN equals nothing) when `bitwise` is 0, by the exact bits when it is 1. Hashing, in
- * vertex order, so the result is independent of any sort. Returns 0, or -1 out of memory.
+ * first[v] = the lowest vertex index whose position (and label, when `labels` is given) equals
+ * v's: positions by float comparison (-0 equals +0, a NaN equals nothing) when `bitwise` is 0,
+ * by the exact bits when it is 1. With `used`, vertices where it is 0 join no group. Hashing,
+ * in vertex order, so the result is independent of any sort. Returns 0, or -1 out of memory.
  */
-int tmesh_mesh__group_positions(const float *xyz, size_t nv, int bitwise, uint32_t *first);
+int tmesh_mesh__group_positions(const float *xyz, const uint16_t *labels, const uint8_t *used,
+                                size_t nv, int bitwise, uint32_t *first);
 
 /** Undirected edge use: triangle `tri` runs from its corner `corner` to the next corner. */
 typedef struct tmesh_mesh__edge {

@@ -69,7 +69,7 @@ static tmesh_status position_groups(const tmesh_mesh *m, uint32_t *rep, size_t *
                                     tmesh_error *err)
 {
     size_t nv = m->n_vertices, copies = 0;
-    if (tmesh_mesh__group_positions(m->xyz, nv, 0, rep) != 0)
+    if (tmesh_mesh__group_positions(m->xyz, NULL, NULL, nv, 0, rep) != 0)
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory grouping %zu vertices", nv);
     for (size_t v = 0; v < nv; v++)
         copies += rep[v] != v;
@@ -214,7 +214,7 @@ tmesh_status tmesh_mesh_smooth(tmesh_mesh *m, const tmesh_mesh_smooth_opts *opts
      * weld into a non-manifold vertex. Vertices that land on another vertex's position, which
      * was not theirs before, keep their original position. */
     for (int pass = 0; pass < 3; pass++) {
-        if (tmesh_mesh__group_positions(nx, nv, 1, pk) != 0)
+        if (tmesh_mesh__group_positions(nx, NULL, NULL, nv, 1, pk) != 0)
             goto nomem;
         memset(pinch, 0, nv);
         for (size_t v = 0; v < nv; v++)
