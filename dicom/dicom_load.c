@@ -284,6 +284,20 @@ static int cmp_work(const void *a, const void *b, void *ctx)
     return x->file < y->file ? -1 : x->file > y->file;
 }
 
+/* Decode the job's n_work files into its i16 or f32 output; *over is set when an int16 output
+ * could not hold a value (the caller decodes again as float). */
+static tmesh_status decode_all(load_job *job, const tmesh_dicom_load_opts *opts,
+                               tmesh_progress_fn progress, int *over, tmesh_error *err)
+{
+    memset(job->overflow, 0, job->n_work * sizeof *job->overflow);
+    tmesh_status st = tmesh_parallel_for(job->n_work, opts->threads, decode_file, job, progress,
+                                         "decoding", opts->progress_user, err);
+    *over = 0;
+    for (size_t w = 0; w < job->n_work; w++)
+        *over |= job->overflow[w];
+    return st;
+}
+
 static int cmp_work_slice(const void *a, const void *b, void *ctx)
 {
     const file_work *x = a, *y = b;
@@ -314,6 +328,7 @@ static tmesh_status stream_runs(load_job *job, const dcm_plan *plan, int integra
         size_t len = n - k0 < STREAM_RUN ? n - k0 : STREAM_RUN;
         load_job sub = *job;
         sub.work = job->work + k0; /* one file per slice, sorted by slice */
+        sub.n_work = len;
         sub.sha = job->sha + k0;
         sub.overflow = job->overflow + k0;
         sub.k_base = k0;
@@ -325,11 +340,8 @@ static tmesh_status stream_runs(load_job *job, const dcm_plan *plan, int integra
             out = attempt == 0 ? i16 : f32;
             sub.i16 = attempt == 0 ? out->data : NULL;
             sub.f32 = attempt == 0 ? NULL : out->data;
-            memset(sub.overflow, 0, len * sizeof *sub.overflow);
-            st = tmesh_parallel_for(len, opts->threads, decode_file, &sub, NULL, NULL, NULL, err);
-            int over = 0;
-            for (size_t w = 0; w < len; w++)
-                over |= sub.overflow[w];
+            int over;
+            st = decode_all(&sub, opts, NULL, &over, err);
             if (st != TMESH_OK || !over)
                 break;
         }
@@ -472,16 +484,12 @@ static tmesh_status load_series(tmesh_volume **vol_out, tmesh_dicom_manifest **m
             goto done;
         job.i16 = use_i16 ? stack->data : NULL;
         job.f32 = use_i16 ? NULL : stack->data;
-        memset(job.overflow, 0, job.n_work * sizeof *job.overflow);
-        st = tmesh_parallel_for(job.n_work, opts->threads, decode_file, &job, opts->progress,
-                                "decoding", opts->progress_user, err);
+        int over;
+        st = decode_all(&job, opts, opts->progress, &over, err);
         if (st != TMESH_OK) {
             tmesh_volume_free(stack);
             goto done;
         }
-        int over = 0;
-        for (size_t w = 0; w < job.n_work; w++)
-            over |= job.overflow[w];
         if (!(use_i16 && over))
             break;
         /* A value outside int16: decode again as float (the result depends only on data). */
