@@ -8,9 +8,11 @@
  * property the input had (closed, manifold, oriented, free of degenerate and duplicate triangles
  * and, by default, of self-intersections), the triangles of the input around the offending
  * vertices are frozen, and the rest is simplified again by the same ratio with its border (the
- * seam to the frozen part) locked, until the result keeps every property. The error bound in mm is
- * converted to meshoptimizer's relative error with meshopt_simplifyScale. Everything is
- * deterministic.
+ * seam to the frozen part) locked, until the result keeps every property. Large meshes are cut
+ * into blocks simplified in parallel, with a last pass over the seams between blocks; a repair
+ * round simplifies again only the blocks that gained frozen triangles. The error bound in mm is
+ * converted to meshoptimizer's relative error with meshopt_simplifyScale of each part.
+ * Everything is deterministic and independent of the thread count.
  */
 #include "mesh_int.h"
 
@@ -242,6 +244,295 @@ static int repair_slivers(uint32_t *idx, size_t n, size_t nv, const float *xyz)
     return 0;
 }
 
+/* Triangles with a repeated vertex or a zero cross product, as the check counts them. */
+static size_t count_degenerate(const tmesh_mesh *m)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < m->n_triangles; t++) {
+        const uint32_t *v = m->tri + 3 * t;
+        n += v[0] == v[1] || v[1] == v[2] || v[0] == v[2] || zero_area(m->xyz, v);
+    }
+    return n;
+}
+
+/* Triangles with the vertex set of an earlier one, as the check counts them. */
+static size_t count_duplicates(const tmesh_mesh *m, dup_key *keys)
+{
+    size_t nt = m->n_triangles, n = 0;
+    for (size_t t = 0; t < nt; t++) {
+        uint32_t s[3] = {m->tri[3 * t], m->tri[3 * t + 1], m->tri[3 * t + 2]};
+        for (int a = 0; a < 2; a++)
+            for (int b = a + 1; b < 3; b++)
+                if (s[b] < s[a]) {
+                    uint32_t x = s[a];
+                    s[a] = s[b];
+                    s[b] = x;
+                }
+        memcpy(keys[t].s, s, sizeof s);
+        keys[t].t = (uint32_t)t;
+        keys[t].even = 0;
+    }
+    if (tmesh_mesh__bucket_sort(keys, nt, sizeof *keys, offsetof(dup_key, s), m->n_vertices,
+                                dup_cmp) != 0)
+        qsort(keys, nt, sizeof *keys, dup_cmp);
+    for (size_t i = 1; i < nt; i++)
+        n += memcmp(keys[i].s, keys[i - 1].s, sizeof keys[i].s) == 0;
+    return n;
+}
+
+/* Self-intersections among the input triangles within two rings of the `bad` vertices. */
+static tmesh_status input_intersections_near(const tmesh_mesh *m, const uint8_t *bad,
+                                             unsigned threads, long *out, tmesh_error *err)
+{
+    size_t nt = m->n_triangles, nv = m->n_vertices, n = 0;
+    uint8_t *near = malloc(nv ? nv : 1);
+    uint32_t *tri = malloc((nt ? 3 * nt : 1) * sizeof *tri);
+    if (near == NULL || tri == NULL) {
+        free(near);
+        free(tri);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking intersections");
+    }
+    memcpy(near, bad, nv);
+    for (int ring = 0; ring < 2; ring++) {
+        n = 0;
+        for (size_t t = 0; t < nt; t++) {
+            const uint32_t *v = m->tri + 3 * t;
+            if (near[v[0]] || near[v[1]] || near[v[2]])
+                memcpy(tri + 3 * n++, v, 3 * sizeof *v);
+        }
+        for (size_t i = 0; i < 3 * n; i++)
+            near[tri[i]] = 1;
+    }
+    double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < 3 * n; i++)
+        for (int k = 0; k < 3; k++) {
+            lo[k] = fmin(lo[k], m->xyz[3 * (size_t)tri[i] + k]);
+            hi[k] = fmax(hi[k], m->xyz[3 * (size_t)tri[i] + k]);
+        }
+    tmesh_mesh part = *m;
+    part.tri = tri;
+    part.n_triangles = n;
+    part.normals = NULL;
+    tmesh_status rc = tmesh_mesh__count_self_intersections(&part, lo, hi, threads, out, NULL, err);
+    free(near);
+    free(tri);
+    return rc;
+}
+
+/* ---- blocks ----
+ * A large mesh is cut into blocks of about BLOCK_TRIS triangles (triangles grouped by the cell
+ * of their centroid on a GRID^3 grid, cells taken in Morton order), and each block is
+ * simplified on its own with its border locked, in parallel. The vertices where blocks meet
+ * (the seam) are then simplified in one more pass over the triangles around them. When a
+ * result breaks the mesh, only the blocks with newly frozen triangles are simplified again.
+ * The cut depends on the mesh alone, so the result is the same at any thread count. */
+#define BLOCK_TRIS 65536
+#define GRID 16
+#define MULTI UINT32_MAX        /* owner of a vertex that several blocks use */
+#define NOBODY (UINT32_MAX - 1) /* owner of a vertex that no block uses */
+
+static uint32_t morton4(unsigned x, unsigned y, unsigned z)
+{
+    uint32_t code = 0;
+    for (unsigned b = 0; b < 4; b++)
+        code |= (((x >> b) & 1u) << (3 * b)) | (((y >> b) & 1u) << (3 * b + 1)) |
+                (((z >> b) & 1u) << (3 * b + 2));
+    return code;
+}
+
+/* order[] = triangle ids grouped by block, block b at order[bstart[b] .. bstart[b + 1]); one
+ * block when `whole` (a border that may move must not be cut into locked seams) or when the
+ * mesh is small. */
+static int cut_blocks(const tmesh_mesh *m, int whole, uint32_t *order, size_t **bstart_out,
+                      size_t *nb_out)
+{
+    size_t nt = m->n_triangles;
+    if (whole || nt < 2 * BLOCK_TRIS) {
+        size_t *bs = malloc(2 * sizeof *bs);
+        if (bs == NULL)
+            return -1;
+        for (size_t t = 0; t < nt; t++)
+            order[t] = (uint32_t)t;
+        bs[0] = 0;
+        bs[1] = nt;
+        *bstart_out = bs;
+        *nb_out = 1;
+        return 0;
+    }
+    double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < 3 * nt; i++)
+        for (int k = 0; k < 3; k++) {
+            double x = m->xyz[3 * m->tri[i] + k];
+            lo[k] = fmin(lo[k], x);
+            hi[k] = fmax(hi[k], x);
+        }
+    uint32_t *cell = malloc(nt * sizeof *cell);
+    size_t *count = calloc((size_t)GRID * GRID * GRID + 1, sizeof *count);
+    if (cell == NULL || count == NULL) {
+        free(cell);
+        free(count);
+        return -1;
+    }
+    for (size_t t = 0; t < nt; t++) {
+        unsigned ix[3];
+        for (int k = 0; k < 3; k++) {
+            double c = 0.0;
+            for (int j = 0; j < 3; j++)
+                c += m->xyz[3 * m->tri[3 * t + j] + k];
+            double f = hi[k] > lo[k] ? (c / 3.0 - lo[k]) / (hi[k] - lo[k]) * GRID : 0.0;
+            ix[k] = f >= 1.0 ? (f < GRID - 1 ? (unsigned)f : GRID - 1) : 0; /* NaN: 0 */
+        }
+        cell[t] = morton4(ix[0], ix[1], ix[2]);
+        count[cell[t] + 1]++;
+    }
+    for (size_t c = 1; c <= (size_t)GRID * GRID * GRID; c++)
+        count[c] += count[c - 1];
+    /* Blocks: whole cells in Morton order, cut once a block reaches BLOCK_TRIS. */
+    size_t cap = nt / BLOCK_TRIS + 2, n = 0;
+    size_t *bs = malloc((cap + 1) * sizeof *bs);
+    if (bs == NULL) {
+        free(cell);
+        free(count);
+        return -1;
+    }
+    bs[n++] = 0;
+    for (size_t c = 1; c <= (size_t)GRID * GRID * GRID; c++)
+        if (count[c] - bs[n - 1] >= BLOCK_TRIS && n < cap)
+            bs[n++] = count[c];
+    if (bs[n - 1] != nt)
+        bs[n++] = nt;
+    else if (n == 1)
+        bs[n++] = nt;
+    for (size_t t = 0; t < nt; t++)
+        order[count[cell[t]]++] = (uint32_t)t; /* stable: ascending ids in each cell */
+    free(cell);
+    free(count);
+    *bstart_out = bs;
+    *nb_out = n - 1;
+    return 0;
+}
+
+/* Simplify the n_tri triangles `tri` (global vertex ids) to about goal_tri triangles, on a
+ * copy of just their vertices (so the work and memory follow the part, not the mesh). With
+ * `owner`, every vertex of the part that several blocks use adds (1 - ratio) triangles to the
+ * goal: the seam pass removes them later. Writes global ids to out (3 * n_tri entries). */
+static int simplify_part(const tmesh_mesh *m, const uint32_t *tri, size_t n_tri, double goal_tri,
+                         const uint32_t *owner, double ratio, double max_error, unsigned options,
+                         unsigned int *out, size_t *n_out, double *err_mm)
+{
+    size_t ni = 3 * n_tri;
+    *n_out = 0;
+    *err_mm = 0.0;
+    if (n_tri == 0)
+        return 0;
+    uint32_t *map = malloc(m->n_vertices * sizeof *map);
+    uint32_t *glob = malloc(ni * sizeof *glob);
+    uint8_t *used = calloc(m->n_vertices, 1);
+    unsigned int *idx = malloc(ni * sizeof *idx);
+    float *xyz = NULL;
+    int rc = -1;
+    if (map == NULL || glob == NULL || used == NULL || idx == NULL)
+        goto done;
+    /* Local ids in the order of the global ones: meshoptimizer breaks ties by vertex order, so
+     * one block holding the whole mesh is simplified exactly as the mesh itself would be. */
+    uint32_t vmin = UINT32_MAX, vmax = 0;
+    for (size_t i = 0; i < ni; i++) {
+        used[tri[i]] = 1;
+        vmin = tri[i] < vmin ? tri[i] : vmin;
+        vmax = tri[i] > vmax ? tri[i] : vmax;
+    }
+    size_t nl = 0, seam = 0;
+    for (size_t v = vmin; v <= vmax; v++)
+        if (used[v]) {
+            map[v] = (uint32_t)nl;
+            glob[nl++] = (uint32_t)v;
+            seam += owner != NULL && owner[v] == MULTI;
+        }
+    for (size_t i = 0; i < ni; i++)
+        idx[i] = map[tri[i]];
+    xyz = malloc(3 * nl * sizeof *xyz);
+    if (xyz == NULL)
+        goto done;
+    for (size_t v = 0; v < nl; v++)
+        memcpy(xyz + 3 * v, m->xyz + 3 * (size_t)glob[v], 3 * sizeof *xyz);
+    goal_tri += (1.0 - ratio) * (double)seam;
+    size_t goal = goal_tri >= (double)n_tri ? ni : 3 * (size_t)llround(goal_tri);
+    float scale = meshopt_simplifyScale(xyz, nl, 3 * sizeof(float));
+    float rel = max_error > 0.0 && scale > 0.0f ? (float)(max_error / scale) : 1e10f;
+    float result = 0.0f;
+    size_t n = meshopt_simplify(out, idx, ni, xyz, nl, 3 * sizeof(float), goal, rel, options,
+                                &result);
+    for (size_t i = 0; i < n; i++)
+        out[i] = glob[out[i]];
+    *n_out = n / 3;
+    *err_mm = (double)result * scale;
+    rc = 0;
+done:
+    free(map);
+    free(glob);
+    free(used);
+    free(idx);
+    free(xyz);
+    return rc;
+}
+
+typedef struct block_job {
+    const tmesh_mesh *m;
+    const uint32_t *order;
+    const size_t *bstart;
+    size_t nb;
+    const uint8_t *frozen, *dirty;
+    const uint32_t *owner; /* NULL with one block */
+    double ratio, max_error;
+    unsigned options;
+    unsigned int **res; /* per block: simplified triangles (global ids) */
+    size_t *n_res;
+    double *err_mm;
+} block_job;
+
+static tmesh_status block_chunk(size_t b, void *user, tmesh_error *err)
+{
+    block_job *j = user;
+    if (!j->dirty[b])
+        return TMESH_OK;
+    size_t lo = j->bstart[b], hi = j->bstart[b + 1], n = 0;
+    uint32_t *tri = malloc(3 * (hi - lo) * sizeof *tri + 1);
+    unsigned int *out = realloc(j->res[b], 3 * (hi - lo) * sizeof *out + 1);
+    if (out != NULL)
+        j->res[b] = out;
+    if (tri == NULL || out == NULL) {
+        free(tri);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory decimating block %zu", b);
+    }
+    for (size_t i = lo; i < hi; i++)
+        if (!j->frozen[j->order[i]])
+            memcpy(tri + 3 * n++, j->m->tri + 3 * (size_t)j->order[i], 3 * sizeof *tri);
+    int r = simplify_part(j->m, tri, n, j->ratio * (double)n, j->owner, j->ratio, j->max_error,
+                          j->options, out, &j->n_res[b], &j->err_mm[b]);
+    free(tri);
+    if (r != 0)
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory decimating block %zu", b);
+    return TMESH_OK;
+}
+
+/* Owner of every vertex: the one block whose triangles (free ones, or the results in `res`)
+ * use it, MULTI for several, NOBODY for none. */
+static void owners_of_input(const block_job *j, uint32_t *owner)
+{
+    for (size_t v = 0; v < j->m->n_vertices; v++)
+        owner[v] = NOBODY;
+    for (size_t b = 0; b < j->nb; b++)
+        for (size_t i = j->bstart[b]; i < j->bstart[b + 1]; i++) {
+            size_t t = j->order[i];
+            if (j->frozen[t])
+                continue;
+            for (int c = 0; c < 3; c++) {
+                uint32_t *o = owner + j->m->tri[3 * t + c];
+                *o = *o == NOBODY || *o == b ? (uint32_t)b : MULTI;
+            }
+        }
+}
+
 static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                                  tmesh_mesh_decimate_report *report_out, tmesh_error *err)
 {
@@ -253,44 +544,109 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
             *report_out = rep;
         return TMESH_OK;
     }
-    unsigned int *src = malloc(ni * sizeof *src), *dst = malloc(ni * sizeof *dst);
+    unsigned int *dst = malloc(ni * sizeof *dst);
+    uint32_t *order = malloc(nt * sizeof *order), *owner = NULL, *strip = NULL;
     uint8_t *frozen = calloc(nt, 1), *bad = malloc(nv ? nv : 1);
     dup_key *keys = malloc(nt * sizeof *keys);
-    if (!src || !dst || !frozen || !bad || !keys) {
-        rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory decimating %zu triangles", nt);
-        goto done;
+    size_t *bstart = NULL, nb = 0, *n_res = NULL, *nfz = NULL;
+    unsigned int **res = NULL;
+    double *err_mm = NULL;
+    uint8_t *dirty = NULL;
+    if (!dst || !order || !frozen || !bad || !keys || cut_blocks(m, !o.lock_border, order, &bstart, &nb) != 0)
+        goto nomem;
+    res = calloc(nb, sizeof *res);
+    n_res = calloc(nb, sizeof *n_res);
+    nfz = calloc(nb, sizeof *nfz);
+    err_mm = calloc(nb, sizeof *err_mm);
+    dirty = malloc(nb);
+    if (!res || !n_res || !nfz || !err_mm || !dirty)
+        goto nomem;
+    if (nb > 1) {
+        owner = malloc(nv * sizeof *owner);
+        strip = malloc(ni * sizeof *strip);
+        if (!owner || !strip)
+            goto nomem;
     }
+    memset(dirty, 1, nb);
+    /* What the input has is looked at only as far as a result needs it: its degenerate and
+     * duplicate triangles now (the repairs below depend on them); its edges and vertices only
+     * when a result has a boundary, non-manifold or inconsistent edge or a non-manifold vertex
+     * (a result free of those keeps those properties whatever the input had); and its
+     * self-intersections only around those of a result. */
     tmesh_mesh_report in;
+    memset(&in, 0, sizeof in);
+    in.n_triangles = nt;
+    in.watertight = in.manifold = in.oriented = 1;
+    in.self_intersections = -1;
+    in.n_degenerate_triangles = count_degenerate(m);
+    in.n_duplicate_triangles = count_duplicates(m, keys);
+    int have_edges = 0;
     tmesh_mesh_check_opts chk = TMESH_MESH_CHECK_OPTS_INIT;
-    /* The input's self-intersections are counted only when a result has some (lazily: on large
-     * meshes the count costs seconds). */
-    rc = tmesh_mesh_check(&in, m, NULL, err);
-    if (rc != TMESH_OK)
-        goto done;
-    float scale = meshopt_simplifyScale(m->xyz, nv, 3 * sizeof(float));
-    float rel = o.max_error > 0.0 && scale > 0.0f ? (float)(o.max_error / scale) : 1e10f;
-    size_t target = (size_t)llround(o.ratio * (double)nt) * 3, n = 0;
-    float result = 0.0f;
+    size_t n = 0;
+    double error = 0.0;
     int ok = 0;
     for (unsigned round = 0; round < MAX_ROUNDS && !ok; round++) {
-        /* Free part first (simplified), then the frozen part unchanged, in input order. */
-        size_t nfree = 0, nfrozen = 0;
+        size_t nfree = 0;
         for (size_t t = 0; t < nt; t++)
-            if (!frozen[t])
-                memcpy(src + 3 * nfree++, m->tri + 3 * t, 3 * sizeof *src);
-        /* The free part is reduced by the same ratio (not to the target minus the frozen
-         * part, which would squeeze it to nothing once much is frozen). */
-        size_t goal = nfree == nt ? target : (size_t)llround(o.ratio * (double)nfree) * 3;
-        unsigned options = o.lock_border || round > 0 ? (unsigned)meshopt_SimplifyLockBorder : 0u;
-        n = nfree ? meshopt_simplify(dst, src, 3 * nfree, m->xyz, nv, 3 * sizeof(float), goal, rel,
-                                     options, &result)
-                  : 0;
+            nfree += !frozen[t];
+        block_job j = {m, order, bstart, nb, frozen, dirty, NULL, o.ratio, o.max_error,
+                       o.lock_border || round > 0 ? (unsigned)meshopt_SimplifyLockBorder
+                                                            : 0u,
+                       res, n_res, err_mm};
+        if (nb > 1) {
+            owners_of_input(&j, owner);
+            j.owner = owner;
+        }
+        rc = tmesh_parallel_for(nb, o.threads, block_chunk, &j, NULL, NULL, NULL, err);
+        if (rc != TMESH_OK)
+            goto done;
+        /* Blocks in order; with several, the triangles touching a seam vertex are set apart
+         * and simplified together (their outer rim locked). */
+        n = 0;
+        error = 0.0;
+        if (nb > 1) {
+            for (size_t v = 0; v < nv; v++)
+                owner[v] = NOBODY;
+            for (size_t b = 0; b < nb; b++)
+                for (size_t i = 0; i < 3 * n_res[b]; i++) {
+                    uint32_t *ow = owner + res[b][i];
+                    *ow = *ow == NOBODY || *ow == b ? (uint32_t)b : MULTI;
+                }
+        }
+        size_t ns = 0;
+        for (size_t b = 0; b < nb; b++) {
+            error = fmax(error, err_mm[b]);
+            for (size_t t = 0; t < n_res[b]; t++) {
+                const unsigned int *v = res[b] + 3 * t;
+                if (nb > 1 && (owner[v[0]] == MULTI || owner[v[1]] == MULTI ||
+                               owner[v[2]] == MULTI))
+                    memcpy(strip + 3 * ns++, v, 3 * sizeof *v);
+                else
+                    memcpy(dst + 3 * n++, v, 3 * sizeof *v);
+            }
+        }
+        if (ns > 0) {
+            /* The seam gets what is left of the whole target, within [ratio, 1] of the strip. */
+            double goal = o.ratio * (double)nfree - (double)n;
+            goal = fmin(fmax(goal, o.ratio * (double)ns), (double)ns);
+            size_t k = 0;
+            double e = 0.0;
+            if (simplify_part(m, strip, ns, goal, NULL, o.ratio, o.max_error,
+                              (unsigned)meshopt_SimplifyLockBorder, dst + 3 * n, &k, &e) != 0)
+                goto nomem;
+            tmesh_log(TMESH_LOG_DEBUG,
+                      "decimation round %u: %zu blocks, %zu triangles away from the seams, "
+                      "%zu around them simplified to %zu (goal %.0f)",
+                      round, nb, n, ns, k, goal);
+            n += k;
+            error = fmax(error, e);
+        }
+        n *= 3;
         for (size_t t = 0; t < nt; t++)
             if (frozen[t]) {
-                memcpy(dst + n + 3 * nfrozen, m->tri + 3 * t, 3 * sizeof *dst);
-                nfrozen++;
+                memcpy(dst + n, m->tri + 3 * t, 3 * sizeof *dst);
+                n += 3;
             }
-        n += 3 * nfrozen;
         if (in.n_degenerate_triangles == 0 && repair_slivers(dst, n, nv, m->xyz) != 0) {
             rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory repairing slivers");
             goto done;
@@ -303,18 +659,30 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         view.normals = NULL;
         tmesh_mesh_report r;
         memset(bad, 0, nv ? nv : 1);
-        /* New self-intersections count as damage only when the input had none. */
+        /* Self-intersections count as damage until the input is seen to have some. */
         chk.self_intersections = o.check_intersections && in.self_intersections <= 0;
         chk.threads = o.threads;
         rc = tmesh_mesh__check(&r, &view, &chk, bad, 1, err);
         if (rc != TMESH_OK)
             goto done;
-        if (r.self_intersections > 0 && in.self_intersections < 0) {
+        if (!have_edges && !(r.watertight && r.manifold && r.oriented)) {
             tmesh_mesh_report full;
-            rc = tmesh_mesh_check(&full, m, &chk, err);
+            rc = tmesh_mesh__check(&full, m, NULL, NULL, 1, err);
             if (rc != TMESH_OK)
                 goto done;
-            in.self_intersections = full.self_intersections;
+            full.self_intersections = in.self_intersections;
+            in = full;
+            have_edges = 1;
+        }
+        if (r.self_intersections > 0 && in.self_intersections < 0) {
+            /* Do the input's triangles around the damage intersect too? Then the input had
+             * self-intersections, and a result's no longer count as damage. */
+            long here = 0;
+            rc = input_intersections_near(m, bad, o.threads, &here, err);
+            if (rc != TMESH_OK)
+                goto done;
+            if (here > 0)
+                in.self_intersections = here;
         }
         ok = keeps(&in, &r);
         tmesh_log(TMESH_LOG_DEBUG,
@@ -326,12 +694,20 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         if (!ok) {
             rep.retries++;
             freeze(m, bad, frozen, 2);
+            /* Only blocks that gained frozen triangles are simplified again. */
+            for (size_t b = 0; b < nb; b++) {
+                size_t f = 0;
+                for (size_t i = bstart[b]; i < bstart[b + 1]; i++)
+                    f += frozen[order[i]];
+                dirty[b] = f != nfz[b] || (round == 0 && !o.lock_border);
+                nfz[b] = f;
+            }
         }
     }
     if (ok) {
         memcpy(m->tri, dst, n * sizeof *dst);
         m->n_triangles = n / 3;
-        rep.error_mm = (double)result * scale;
+        rep.error_mm = error;
     } else {
         tmesh_log(TMESH_LOG_WARN,
                   "decimation kept breaking the mesh after %u rounds; the mesh "
@@ -349,8 +725,21 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     rep.triangles_after = m->n_triangles;
     if (rc == TMESH_OK && report_out)
         *report_out = rep;
+    goto done;
+nomem:
+    rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory decimating %zu triangles", nt);
 done:
-    free(src);
+    for (size_t b = 0; res != NULL && b < nb; b++)
+        free(res[b]);
+    free(res);
+    free(n_res);
+    free(nfz);
+    free(err_mm);
+    free(dirty);
+    free(bstart);
+    free(order);
+    free(owner);
+    free(strip);
     free(dst);
     free(frozen);
     free(bad);

@@ -241,14 +241,23 @@ typedef struct tmesh_mesh_decimate_report {
  * a folded pair (two copies of one triangle facing opposite ways, enclosing nothing) is
  * dropped. Then each result is checked: when it loses a property the input had (watertight,
  * manifold, oriented, free of degenerate and duplicate triangles; with check_intersections
- * also free of self-intersections), the input triangles around the offending vertices (two
- * rings) are frozen and the rest is simplified again by the same ratio with its border locked
+ * also free of self-intersections, unless the input's own triangles within two rings of the
+ * result's intersect too), the input triangles around the offending vertices (two rings) are
+ * frozen and the rest is simplified again by the same ratio with its border locked
  * (`retries` counts the rounds), so `triangles_after` can stay above the target. After 12
  * failing rounds the mesh is left unchanged and a warning is logged. The result never has
  * fewer of those properties than the input. With retries the border is locked even when
- * lock_border is 0. A mesh with several labels is decimated label by label (ascending, each
- * label's surface on its own), so the boundaries that touching labels shared are no longer
- * shared afterwards.
+ * lock_border is 0.
+ *
+ * With lock_border set, a mesh of 131072 triangles or more is cut into blocks of about 65536
+ * triangles (by the position of their centres), each simplified with its border locked, in
+ * parallel; then the triangles around the seams between blocks are simplified together so
+ * that the whole meets the target. A repair round simplifies again only the blocks with newly
+ * frozen triangles. The cut depends on the mesh only, so the result is the same at any
+ * thread count.
+ *
+ * A mesh with several labels is decimated label by label (ascending, each label's surface on
+ * its own), so the boundaries that touching labels shared are no longer shared afterwards.
  * @return TMESH_OK; TMESH_E_ARG naming "ratio", "max_error" or "threads"; TMESH_E_DATA for an
  *         index out of range; TMESH_E_NOMEM
  */
