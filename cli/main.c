@@ -3,6 +3,7 @@
  * Entry point of the tracemesh command: global options, the subcommand table, and the single
  * exit path that shuts the bridges down. Each subcommand lives in its own cmd_<name>.c.
  */
+#define _DEFAULT_SOURCE /* madvise */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
@@ -10,6 +11,8 @@
 #include <string.h>
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #endif
 
 int cmd_scan(int argc, char **argv);
@@ -128,6 +131,20 @@ int main(int argc, char **argv)
      * time of a build); from the heap, freed blocks are reused. */
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#if defined(MADV_HUGEPAGE) && !defined(__SANITIZE_ADDRESS__)
+    /* Even reused, the heap's pages are faulted in once, 4 KiB at a time: about a tenth of a
+     * build. Grow the heap once, ask for transparent huge pages on it (granted where the
+     * system allows them on request) and hand it back to malloc, which keeps it (trim
+     * threshold above); pages never touched cost no memory. */
+    size_t reserve = (size_t)512 << 20, huge = (size_t)2 << 20;
+    char *heap = malloc(reserve);
+    if (heap != NULL) {
+        uintptr_t lo = ((uintptr_t)heap + huge - 1) & ~(uintptr_t)(huge - 1);
+        uintptr_t hi = ((uintptr_t)heap + reserve) & ~(uintptr_t)(huge - 1);
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+        free(heap);
+    }
+#endif
 #endif
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
