@@ -510,6 +510,8 @@ static tmesh_status block_chunk(size_t b, void *user, tmesh_error *err)
     int r = simplify_part(j->m, tri, n, j->ratio * (double)n, j->owner, j->ratio, j->max_error,
                           j->options, out, &j->n_res[b], &j->err_mm[b]);
     free(tri);
+    if (r == 0 && (out = realloc(j->res[b], 3 * j->n_res[b] * sizeof *out + 1)) != NULL)
+        j->res[b] = out; /* the result is kept until the next round: only its size */
     if (r != 0)
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory decimating block %zu", b);
     return TMESH_OK;
@@ -561,12 +563,8 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     dirty = malloc(nb);
     if (!res || !n_res || !nfz || !err_mm || !dirty)
         goto nomem;
-    if (nb > 1) {
-        owner = malloc(nv * sizeof *owner);
-        strip = malloc(ni * sizeof *strip);
-        if (!owner || !strip)
-            goto nomem;
-    }
+    if (nb > 1 && (owner = malloc(nv * sizeof *owner)) == NULL)
+        goto nomem;
     memset(dirty, 1, nb);
     /* What the input has is looked at only as far as a result needs it: its degenerate and
      * duplicate triangles now (the repairs below depend on them); its edges and vertices only
@@ -614,15 +612,28 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                 }
         }
         size_t ns = 0;
-        for (size_t b = 0; b < nb; b++) {
-            error = fmax(error, err_mm[b]);
-            for (size_t t = 0; t < n_res[b]; t++) {
-                const unsigned int *v = res[b] + 3 * t;
-                if (nb > 1 && (owner[v[0]] == MULTI || owner[v[1]] == MULTI ||
-                               owner[v[2]] == MULTI))
-                    memcpy(strip + 3 * ns++, v, 3 * sizeof *v);
-                else
-                    memcpy(dst + 3 * n++, v, 3 * sizeof *v);
+        for (int pass = nb > 1 ? 0 : 1; pass < 2; pass++) { /* 0: count the seam's triangles */
+            for (size_t b = 0; b < nb; b++) {
+                error = fmax(error, err_mm[b]);
+                for (size_t t = 0; t < n_res[b]; t++) {
+                    const unsigned int *v = res[b] + 3 * t;
+                    if (nb == 1 || (owner[v[0]] != MULTI && owner[v[1]] != MULTI &&
+                                    owner[v[2]] != MULTI)) {
+                        if (pass == 1)
+                            memcpy(dst + 3 * n++, v, 3 * sizeof *v);
+                    } else if (pass == 0) {
+                        ns++;
+                    } else {
+                        memcpy(strip + 3 * ns++, v, 3 * sizeof *v);
+                    }
+                }
+            }
+            if (pass == 0) {
+                free(strip);
+                strip = malloc((ns ? 3 * ns : 1) * sizeof *strip);
+                if (strip == NULL)
+                    goto nomem;
+                ns = 0;
             }
         }
         if (ns > 0) {
