@@ -232,7 +232,7 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
             out->genus = twice / 2;
     }
     if (o.self_intersections) {
-        rc = tmesh_mesh__count_self_intersections(m, out->bbox_min, out->bbox_max, o.threads,
+        rc = tmesh_mesh__count_self_intersections(m, out->bbox_min, out->bbox_max, o.threads, NULL,
                                                   &out->self_intersections, bad, err);
         if (rc != TMESH_OK)
             goto done;

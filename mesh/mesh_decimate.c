@@ -313,10 +313,90 @@ static tmesh_status input_intersections_near(const tmesh_mesh *m, const uint8_t 
     part.tri = tri;
     part.n_triangles = n;
     part.normals = NULL;
-    tmesh_status rc = tmesh_mesh__count_self_intersections(&part, lo, hi, threads, out, NULL, err);
+    tmesh_status rc = tmesh_mesh__count_self_intersections(&part, lo, hi, threads, NULL, out, NULL,
+                                                           err);
     free(near);
     free(tri);
     return rc;
+}
+
+/* ---- what a repair round changed ----
+ * Vertices never move, so whether two triangles intersect depends on them alone. A triangle
+ * of the new result that was in the last one (same corners, same order) and touches no vertex
+ * marked bad there was in no intersecting pair then; a pair of two such triangles cannot
+ * intersect now, and the count skips it. */
+typedef struct last_round {
+    uint32_t *tri; /* the last result's triangles, corners rotated so the lowest comes first */
+    size_t n;
+    uint32_t *slot; /* open addressing over tri: triangle index, or UINT32_MAX */
+    size_t mask;
+    uint8_t *bad; /* the last round's bad vertices */
+} last_round;
+
+static void rotate_low_first(const uint32_t *v, uint32_t out[3])
+{
+    int f = v[0] <= v[1] && v[0] <= v[2] ? 0 : v[1] <= v[2] ? 1 : 2;
+    for (int c = 0; c < 3; c++)
+        out[c] = v[(f + c) % 3];
+}
+
+static size_t tri_hash(const uint32_t v[3], size_t mask)
+{
+    uint64_t h = v[0] * 0x9E3779B97F4A7C15ull;
+    h = (h ^ v[1]) * 0xC2B2AE3D27D4EB4Full;
+    h = (h ^ v[2]) * 0x165667B19E3779F9ull;
+    return (size_t)(h >> 17) & mask;
+}
+
+static int remember(last_round *p, const uint32_t *tri, size_t n, const uint8_t *bad, size_t nv)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    free(p->tri);
+    free(p->slot);
+    free(p->bad);
+    p->tri = malloc((n ? 3 * n : 1) * sizeof *p->tri);
+    p->slot = malloc(cap * sizeof *p->slot);
+    p->bad = malloc(nv ? nv : 1);
+    if (p->tri == NULL || p->slot == NULL || p->bad == NULL)
+        return -1;
+    p->n = n;
+    p->mask = cap - 1;
+    memcpy(p->bad, bad, nv);
+    memset(p->slot, 0xff, cap * sizeof *p->slot);
+    for (size_t t = 0; t < n; t++) {
+        rotate_low_first(tri + 3 * t, p->tri + 3 * t);
+        size_t h = tri_hash(p->tri + 3 * t, p->mask);
+        while (p->slot[h] != UINT32_MAX)
+            h = (h + 1) & p->mask;
+        p->slot[h] = (uint32_t)t;
+    }
+    return 0;
+}
+
+/* changed[t] = 1 unless triangle t was in the last result and touched no bad vertex there. */
+static uint8_t *changed_since(const last_round *p, const uint32_t *tri, size_t n)
+{
+    uint8_t *changed = malloc(n ? n : 1);
+    if (changed == NULL)
+        return NULL;
+    for (size_t t = 0; t < n; t++) {
+        uint32_t k[3];
+        rotate_low_first(tri + 3 * t, k);
+        int c = p->bad[k[0]] || p->bad[k[1]] || p->bad[k[2]];
+        if (!c) {
+            size_t h = tri_hash(k, p->mask);
+            c = 1;
+            for (; p->slot[h] != UINT32_MAX; h = (h + 1) & p->mask)
+                if (memcmp(p->tri + 3 * (size_t)p->slot[h], k, sizeof k) == 0) {
+                    c = 0;
+                    break;
+                }
+        }
+        changed[t] = (uint8_t)c;
+    }
+    return changed;
 }
 
 /* ---- blocks ----
@@ -554,6 +634,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     unsigned int **res = NULL;
     double *err_mm = NULL;
     uint8_t *dirty = NULL;
+    last_round prev = {NULL, 0, NULL, 0, NULL};
     if (!dst || !order || !frozen || !bad || !keys || cut_blocks(m, !o.lock_border, order, &bstart, &nb) != 0)
         goto nomem;
     res = calloc(nb, sizeof *res);
@@ -671,9 +752,17 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         tmesh_mesh_report r;
         memset(bad, 0, nv ? nv : 1);
         /* Self-intersections count as damage until the input is seen to have some. */
-        chk.self_intersections = o.check_intersections && in.self_intersections <= 0;
+        int count_si = o.check_intersections && in.self_intersections <= 0;
+        uint8_t *changed = NULL;
+        if (count_si && round > 0 && (changed = changed_since(&prev, view.tri, n / 3)) == NULL)
+            goto nomem;
+        chk.self_intersections = count_si && changed == NULL;
         chk.threads = o.threads;
         rc = tmesh_mesh__check(&r, &view, &chk, bad, 1, err);
+        if (rc == TMESH_OK && changed != NULL)
+            rc = tmesh_mesh__count_self_intersections(&view, r.bbox_min, r.bbox_max, o.threads,
+                                                      changed, &r.self_intersections, bad, err);
+        free(changed);
         if (rc != TMESH_OK)
             goto done;
         if (!have_edges && !(r.watertight && r.manifold && r.oriented)) {
@@ -704,6 +793,8 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                   r.n_duplicate_triangles);
         if (!ok) {
             rep.retries++;
+            if (count_si && remember(&prev, dst, n / 3, bad, nv) != 0)
+                goto nomem;
             freeze(m, bad, frozen, 2);
             /* Only blocks that gained frozen triangles are simplified again. */
             for (size_t b = 0; b < nb; b++) {
@@ -740,6 +831,9 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
 nomem:
     rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory decimating %zu triangles", nt);
 done:
+    free(prev.tri);
+    free(prev.slot);
+    free(prev.bad);
     for (size_t b = 0; res != NULL && b < nb; b++)
         free(res[b]);
     free(res);

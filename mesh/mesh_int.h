@@ -104,11 +104,13 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
 
 /** Count pairs of triangles that share no vertex and intersect (mesh_intersect.c); lo/hi is the
  *  bounding box of the used vertices; threads 0 = one per core (the result does not depend
- *  on it). With `bad` (n_vertices entries) the vertices of both
- *  triangles of every counted pair are set to 1. */
+ *  on it). With `changed` (n_triangles entries), pairs of two unchanged triangles are not
+ *  tested: the caller knows they do not intersect. With `bad` (n_vertices entries) the
+ *  vertices of both triangles of every counted pair are set to 1. */
 tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const double lo[3],
-                                                  const double hi[3], unsigned threads, long *out,
-                                                  uint8_t *bad, tmesh_error *err);
+                                                  const double hi[3], unsigned threads,
+                                                  const uint8_t *changed, long *out, uint8_t *bad,
+                                                  tmesh_error *err);
 
 /** Mark vertices on boundary edges (edges of exactly one triangle); caller frees. */
 tmesh_status tmesh_mesh__boundary_vertices(const tmesh_mesh *m, uint8_t **out, tmesh_error *err);

@@ -135,6 +135,7 @@ typedef struct job {
     size_t n_pchunks, *pstart;
     long *pcount;
     tmesh_mesh__buf *pairs; /* per pair chunk; NULL when no marks are wanted */
+    const uint8_t *changed; /* per triangle; NULL: every pair is tested */
 } job;
 
 #define TCHUNK 16384
@@ -345,13 +346,19 @@ static tmesh_status pair_chunk(size_t index, void *user, tmesh_error *err)
             g = ng;
             cap = n;
         }
-        for (size_t a = 0; a < n; a++)
-            gather(j, i + a, g + a);
+        int any = j->changed == NULL;
         for (size_t a = 0; a < n; a++) {
+            gather(j, i + a, g + a);
+            any |= j->changed != NULL && j->changed[g[a].tri];
+        }
+        for (size_t a = 0; a < n && any; a++) {
             const cell_tri *ta = g + a;
             const float *ba = ta->box;
+            int a_changed = j->changed == NULL || j->changed[ta->tri];
             for (size_t b = a + 1; b < n; b++) {
                 const cell_tri *tb = g + b;
+                if (!a_changed && !j->changed[tb->tri])
+                    continue; /* neither changed: the caller knows they do not intersect */
                 /* Count the pair once: in the cell holding the low corner of the overlap of
                  * their bounding boxes. Both boxes reach this cell, and the cell of a maximum
                  * is the maximum of the cells, so it is the cell where each axis is the home
@@ -401,8 +408,9 @@ done:
 }
 
 tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const double lo[3],
-                                                  const double hi[3], unsigned threads, long *out,
-                                                  uint8_t *bad, tmesh_error *err)
+                                                  const double hi[3], unsigned threads,
+                                                  const uint8_t *changed, long *out, uint8_t *bad,
+                                                  tmesh_error *err)
 {
     size_t nt = m->n_triangles;
     *out = 0;
@@ -411,6 +419,7 @@ tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const dou
     job j;
     memset(&j, 0, sizeof j);
     j.threads = threads;
+    j.changed = changed;
     j.m = m;
     j.lo = lo;
     j.nt = nt;
