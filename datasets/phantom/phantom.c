@@ -192,6 +192,10 @@ static void make_uid(const phantom_spec *s, const char *role, int k, char out[65
              s->shape, s->cols, s->rows, s->slices, s->spacing[0], s->spacing[1], s->spacing[2],
              s->orient, s->position, s->tilt_deg, s->missing, s->duplicate, s->syntax, s->gzip,
              s->noise, (unsigned long long)s->seed, s->mr, s->r1, s->r2, s->r3, s->thick, role, k);
+    if (s->slope > 0 && s->slope != 1.0) { /* the UIDs of slope 1 series stay as they were */
+        size_t len = strlen(text);
+        snprintf(text + len, sizeof text - len, "|slope %.6g", s->slope);
+    }
     uint8_t d[32];
     tmesh_sha256_buf(text, strlen(text), d);
     /* 2.25.<128-bit integer in decimal> (PS3.5 B.2) */
@@ -269,8 +273,10 @@ tmesh_status phantom_write(const phantom_spec *spec, const char *dir, tmesh_erro
         s.slices > 4096)
         return tmesh_error_set(err, TMESH_E_ARG, "phantom size %dx%dx%d out of range", s.cols,
                                s.rows, s.slices);
-    if (!s.mr && (s.inside + 1024 > 4095 || s.outside + 1024 < 0))
-        return tmesh_error_set(err, TMESH_E_ARG, "CT values must lie in -1024..3071 HU");
+    double slope = s.slope > 0 ? s.slope : 1.0;
+    if (!s.mr && (s.inside + 1024 > 4095 * slope || s.outside + 1024 < 0))
+        return tmesh_error_set(err, TMESH_E_ARG, "CT values must lie in -1024..%g HU",
+                               4095 * slope - 1024);
     tmesh_status st = mkdir_p(dir, err);
     if (st != TMESH_OK)
         return st;
@@ -314,7 +320,7 @@ tmesh_status phantom_write(const phantom_spec *spec, const char *dir, tmesh_erro
                 double v = phantom_value(&s, p);
                 if (s.noise > 0)
                     v += s.noise * rng_gauss(&noise_rng);
-                double stored = s.mr ? v : v + 1024.0;
+                double stored = s.mr ? v : (v + 1024.0) / slope;
                 stored = floor(stored + 0.5);
                 if (stored < 0)
                     stored = 0;
@@ -324,7 +330,7 @@ tmesh_status phantom_write(const phantom_spec *spec, const char *dir, tmesh_erro
             }
         int copies = k == s.duplicate ? 2 : 1;
         for (int c = 0; c < copies && st == TMESH_OK; c++, out_i++) {
-            char sop[65], ipp_s[80], iop_s[120], ps[48], inst[16], thick[24], tilt[24];
+            char sop[65], ipp_s[80], iop_s[120], ps[48], inst[16], thick[24], tilt[24], sl[24];
             make_uid(&s, c ? "sop-duplicate" : "sop", k, sop);
             fmt_ds(ipp_s, sizeof ipp_s, ipp, 3);
             fmt_ds(iop_s, sizeof iop_s, iop, 6);
@@ -334,6 +340,7 @@ tmesh_status phantom_write(const phantom_spec *spec, const char *dir, tmesh_erro
             /* SliceThickness deliberately differs from the spacing: loaders must not use it. */
             snprintf(thick, sizeof thick, "%.6g", 2.0 * s.spacing[2]);
             snprintf(tilt, sizeof tilt, "%.6g", s.tilt_deg);
+            snprintf(sl, sizeof sl, "%.6g", slope);
             tmesh_dcm_attr attrs[32];
             size_t na = 0;
 #define ATTR(g, e, v) attrs[na++] = (tmesh_dcm_attr){g, e, v}
@@ -361,7 +368,7 @@ tmesh_status phantom_write(const phantom_spec *spec, const char *dir, tmesh_erro
             ATTR(0x0028, 0x0030, ps);
             if (!s.mr) {
                 ATTR(0x0028, 0x1052, "-1024");
-                ATTR(0x0028, 0x1053, "1");
+                ATTR(0x0028, 0x1053, sl);
                 ATTR(0x0028, 0x1054, "HU");
             }
 #undef ATTR

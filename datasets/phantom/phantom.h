@@ -41,6 +41,7 @@ typedef struct phantom_spec {
     double noise;              /* Gaussian noise sigma in HU, 0 none                    */
     uint64_t seed;
     int mr;                    /* MR (no rescale) instead of CT (HU, intercept -1024)   */
+    double slope;              /* CT rescale slope; 0 or 1: 1 (stored values 0..4095)   */
     double r1, r2, r3, thick;  /* shape sizes in mm; 0 = defaults from the extent        */
     double inside, outside;    /* values (HU for CT); defaults 1000 and -1000           */
 } phantom_spec;

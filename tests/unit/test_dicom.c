@@ -1044,11 +1044,12 @@ static void assert_same_mesh(const tmesh_mesh *a, const tmesh_mesh *b)
 /* A streamed load hands over every slice once, in order, with the whole volume's matrix and
  * the values of the whole load; the isosurface meshed from the runs is the isosurface of the
  * loaded volume, byte for byte, at 1 and 2 threads. A series with a gap that is resampled
- * comes in one run. */
+ * comes in one run. A CT whose rescale slope (16) takes values past int16 sends the runs
+ * holding such values as float and the others as int16. */
 static void test_dicom_load__streamed_runs_equal_whole_volume(void **state)
 {
     (void)state;
-    for (int variant = 0; variant < 3; variant++) {
+    for (int variant = 0; variant < 4; variant++) {
         phantom_spec s;
         phantom_spec_init(&s);
         s.shape = PHANTOM_SHELL;
@@ -1056,6 +1057,11 @@ static void test_dicom_load__streamed_runs_equal_whole_volume(void **state)
         s.slices = 53; /* runs of 16, 16, 16, 5 */
         s.gzip = variant == 1;
         s.mr = variant == 1; /* gzip-wrapped MR, no rescale */
+        if (variant == 3) {
+            s.slope = 16.0;
+            s.inside = 40000.0; /* HU past int16; the shell misses the first and last slices */
+            s.noise = 0.0;
+        }
         phantom_spec_finish(&s);
         if (variant == 2)
             s.missing = 20;
@@ -1094,6 +1100,10 @@ static void test_dicom_load__streamed_runs_equal_whole_volume(void **state)
             assert_int_equal(r.next, v->dim[2]);
             assert_int_equal(r.calls, variant == 2 ? 1 : 4);
             assert_int_equal(r.n_f32 + r.n_i16, r.calls);
+            if (variant == 3) {
+                assert_int_equal(v->type, TMESH_VOXEL_F32);
+                assert_true(r.n_f32 > 0 && r.n_i16 > 0);
+            }
             assert_memory_equal(r.m, v->ijk_to_lps, sizeof r.m);
             size_t mism = 0;
             for (size_t k = 0; k < v->dim[2]; k++)
