@@ -443,8 +443,8 @@ static int cut_blocks(const tmesh_mesh *m, int whole, uint32_t *order, size_t **
     for (size_t i = 0; i < 3 * nt; i++)
         for (int k = 0; k < 3; k++) {
             double x = m->xyz[3 * m->tri[i] + k];
-            lo[k] = fmin(lo[k], x);
-            hi[k] = fmax(hi[k], x);
+            lo[k] = x < lo[k] ? x : lo[k]; /* as fmin and fmax: a NaN changes nothing */
+            hi[k] = x > hi[k] ? x : hi[k];
         }
     uint32_t *cell = malloc(nt * sizeof *cell);
     size_t *count = calloc((size_t)GRID * GRID * GRID + 1, sizeof *count);
