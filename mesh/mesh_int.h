@@ -196,7 +196,9 @@ tmesh_status tmesh_mesh__3mf_write(const tmesh_mesh *m, const char *path, tmesh_
 tmesh_status tmesh_mesh__assimp_write(const tmesh_mesh *m, const char *path,
                                       tmesh_mesh_format format, tmesh_mesh_space space,
                                       tmesh_error *err);
-/** Read through assimp's import API (mesh_io_assimp.c). */
-tmesh_status tmesh_mesh__assimp_read(tmesh_mesh **out, const char *path, tmesh_error *err);
+/** Read through assimp's import API (mesh_io_assimp.c). With label_from_id (a 3MF that our
+ *  writer marked "LABEL=ID-1"), object N becomes label N - 1. */
+tmesh_status tmesh_mesh__assimp_read(tmesh_mesh **out, const char *path, int label_from_id,
+                                     tmesh_error *err);
 
 #endif

@@ -183,7 +183,10 @@ tmesh_status tmesh_mesh_read(tmesh_mesh **out, const char *path, tmesh_error *er
     tmesh_status rc = TMESH_OK;
     if (tmesh_mesh_format_from_path(path) != TMESH_MESH_FORMAT_STL ||
         !tmesh_mesh__stl_read(out, path, &rc, err))
-        rc = tmesh_mesh__assimp_read(out, path, err);
+        rc = tmesh_mesh__assimp_read(out, path,
+                                     tmesh_mesh_format_from_path(path) == TMESH_MESH_FORMAT_3MF &&
+                                         strstr(head, "LABEL=ID-1") != NULL,
+                                     err);
     if (rc != TMESH_OK || !ras)
         return rc;
     for (size_t v = 0; v < (*out)->n_vertices; v++) {

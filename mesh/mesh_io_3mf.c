@@ -2,7 +2,8 @@
 /*
  * 3MF writer: an OPC zip package with [Content_Types].xml, _rels/.rels, a small stored
  * Metadata/tracemesh.txt that records units and frame near the start of the file, and the
- * deflated 3D/3dmodel.model (unit millimeter, one object per label named "label_N", vertices
+ * deflated 3D/3dmodel.model (unit millimeter, one object per label named "label_N" with id
+ * N + 1, as "LABEL=ID-1" in the note says, since assimp names objects by id; vertices
  * at "%.9g", exact for floats in the C locale). Written here rather than through assimp, whose
  * 3MF exporter prints six significant digits and stamps the export time into the zip.
  * Every entry's time is 1980-01-01 00:00, so the bytes depend only on the mesh and the frame.
@@ -169,9 +170,10 @@ static int model_xml(tmesh_mesh__out *o, const tmesh_mesh *m, tmesh_mesh_space s
     tmesh_mesh__out_bytes(o, head, sizeof head - 1);
     tmesh_mesh__out_printf(o,
                            " <metadata name=\"Application\">tracemesh %s</metadata>\n"
-                           " <metadata name=\"Description\">UNITS=mm SPACE=%s</metadata>\n"
+                           " <metadata name=\"Description\">UNITS=mm SPACE=%s%s</metadata>\n"
                            " <resources>\n",
-                           TMESH_VERSION_STRING, tmesh_mesh__space_name(space));
+                           TMESH_VERSION_STRING, tmesh_mesh__space_name(space),
+                           seen ? " LABEL=ID-1" : "");
     if (seen)
         for (size_t t = 0; t < m->n_triangles; t++)
             seen[m->labels[m->tri[3 * t]]] = 1;
@@ -181,7 +183,7 @@ static int model_xml(tmesh_mesh__out *o, const tmesh_mesh *m, tmesh_mesh_space s
     for (uint32_t lab = 0; lab < (seen ? 65536u : 1u); lab++) {
         if (seen && !seen[lab])
             continue;
-        id++;
+        id = seen ? lab + 1 : 1; /* readers that drop names (assimp) keep the id */
         if (seen)
             tmesh_mesh__out_printf(o, "  <object id=\"%u\" name=\"label_%u\" type=\"model\">\n",
                                    id, lab);
@@ -216,8 +218,9 @@ static int model_xml(tmesh_mesh__out *o, const tmesh_mesh *m, tmesh_mesh_space s
         tmesh_mesh__out_printf(o, "    </triangles>\n   </mesh>\n  </object>\n");
     }
     tmesh_mesh__out_printf(o, " </resources>\n <build>\n");
-    for (uint32_t i = 1; i <= id; i++)
-        tmesh_mesh__out_printf(o, "  <item objectid=\"%u\"/>\n", i);
+    for (uint32_t lab = 0; lab < (seen ? 65536u : 1u); lab++)
+        if (!seen || seen[lab])
+            tmesh_mesh__out_printf(o, "  <item objectid=\"%u\"/>\n", lab + 1);
     tmesh_mesh__out_printf(o, " </build>\n</model>\n");
     free(remap);
     free(stamp);
@@ -230,8 +233,9 @@ tmesh_status tmesh_mesh__3mf_write(const tmesh_mesh *m, const char *path, tmesh_
 {
     tmesh_mesh__out model = {NULL, 0, 0, 0}, zip = {NULL, 0, 0, 0};
     char note[128];
-    int n = snprintf(note, sizeof note, "tracemesh %s UNITS=mm SPACE=%s\n", TMESH_VERSION_STRING,
-                     tmesh_mesh__space_name(space));
+    int n = snprintf(note, sizeof note, "tracemesh %s UNITS=mm SPACE=%s%s\n",
+                     TMESH_VERSION_STRING, tmesh_mesh__space_name(space),
+                     m->labels ? " LABEL=ID-1" : "");
     zip_entry e[4];
     int r = model_xml(&model, m, space);
     if (r == 0)

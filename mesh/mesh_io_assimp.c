@@ -655,12 +655,19 @@ typedef struct reader {
     const struct aiScene *sc;
     tmesh_mesh__buf xyz, tri, lab;
     int has_labels;
+    int label_from_id; /* a 3MF of ours: assimp names object N "Object_N", and N = label + 1 */
 } reader;
 
-static int mesh_label(const struct aiMesh *am, const struct aiNode *node, unsigned *out)
+static int mesh_label(const reader *r, const struct aiMesh *am, const struct aiNode *node,
+                      unsigned *out)
 {
     unsigned v;
     char tail;
+    if (r->label_from_id && sscanf(node->mName.data, "Object_%u%c", &v, &tail) == 1 && v >= 1 &&
+        v <= 65536) {
+        *out = v - 1;
+        return 1;
+    }
     if (sscanf(am->mName.data, "label_%u%c", &v, &tail) == 1 && v <= 65535) {
         *out = v;
         return 1;
@@ -688,7 +695,7 @@ static int walk(reader *r, const struct aiNode *node, struct aiMatrix4x4 parent,
         const struct aiMesh *am = r->sc->mMeshes[node->mMeshes[i]];
         size_t base = r->xyz.len;
         unsigned label = 0;
-        if (mesh_label(am, node, &label))
+        if (mesh_label(r, am, node, &label))
             r->has_labels = 1;
         if (tmesh_mesh__buf_reserve(&r->xyz, 3 * sizeof(float), am->mNumVertices) != 0 ||
             tmesh_mesh__buf_reserve(&r->lab, sizeof(uint16_t), am->mNumVertices) != 0 ||
@@ -719,7 +726,8 @@ static int walk(reader *r, const struct aiNode *node, struct aiMatrix4x4 parent,
     return 0;
 }
 
-tmesh_status tmesh_mesh__assimp_read(tmesh_mesh **out, const char *path, tmesh_error *err)
+tmesh_status tmesh_mesh__assimp_read(tmesh_mesh **out, const char *path, int label_from_id,
+                                     tmesh_error *err)
 {
     /* Drop normals, colours and texture coordinates before joining: STL stores a facet normal
      * per corner, and vertices that differ only in those would not be joined. */
@@ -742,6 +750,7 @@ tmesh_status tmesh_mesh__assimp_read(tmesh_mesh **out, const char *path, tmesh_e
     reader r;
     memset(&r, 0, sizeof r);
     r.sc = sc;
+    r.label_from_id = label_from_id;
     struct aiMatrix4x4 id;
     identity(&id);
     tmesh_status rc = TMESH_OK;

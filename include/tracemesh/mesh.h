@@ -415,7 +415,8 @@ tmesh_mesh_format tmesh_mesh_format_from_path(const char *path);
 /**
  * Write a mesh, in millimetres, recording the frame. A mesh with `labels` is written as one
  * object per label named "label_N" (OBJ "o" groups; glTF/GLB/3MF/Collada/FBX nodes), by the
- * label of each triangle's first vertex (3MF: objects with name="label_N"), and PLY gets a
+ * label of each triangle's first vertex (3MF: objects with name="label_N" and id N + 1,
+ * recorded as "LABEL=ID-1" in the package's note), and PLY gets a
  * "ushort label" vertex property.
  * Frame records: STL in its 80-byte header
  * ("tracemesh 0.1.0 UNITS=mm SPACE=LPS"), PLY as "comment SPACE=LPS", OBJ as "# SPACE=LPS",
@@ -451,7 +452,8 @@ tmesh_status tmesh_mesh_write(const tmesh_mesh *mesh, const char *path,
  * vertices get 0; `labels` stays NULL when no name matches. A file written by
  * tmesh_mesh_write with SPACE=RAS is converted back to LPS when the format records the frame
  * (STL, PLY, OBJ, 3MF, glTF, GLB); Collada and FBX come back as stored. assimp names 3MF
- * meshes by object id, so labels do not come back from 3MF.
+ * objects by id, so in a 3MF written by tmesh_mesh_write with labels (marked "LABEL=ID-1")
+ * object N gets label N - 1.
  * Not thread-safe (assimp keeps its last error in a global).
  * @param[out] out caller owns
  * @return TMESH_OK; TMESH_E_NOTFOUND when the path does not exist; TMESH_E_IO when it cannot be
