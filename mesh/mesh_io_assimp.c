@@ -349,6 +349,20 @@ static tmesh_status finish_file(const char *src, const char *path, int gltf, int
                                "<unit name=\"millimeter\" meter=\"0.001\" />", &l1);
         char *b = a ? replace_once(a, l1, "<up_axis>Y_UP</up_axis>", "<up_axis>Z_UP</up_axis>", &l2)
                     : NULL;
+        /* The frame, in the contributor's comments near the start, where tmesh_mesh_read
+         * looks for it. */
+        char note[160];
+        snprintf(note, sizeof note,
+                 "<authoring_tool>Assimp Exporter</authoring_tool>\n"
+                 "      <comments>tracemesh %s UNITS=mm SPACE=%s</comments>",
+                 TMESH_VERSION_STRING, tmesh_mesh__space_name(space));
+        size_t l3 = 0;
+        char *c = b ? replace_once(b, l2, "<authoring_tool>Assimp Exporter</authoring_tool>",
+                                   note, &l3)
+                    : NULL;
+        free(b);
+        b = c;
+        l2 = l3;
         /* assimp stamps the export time into asset/created and asset/modified; a fixed
          * date keeps the bytes a function of the mesh alone. */
         if (b != NULL && (xml_set_text(b, l2, "created", "1970-01-01T00:00:00") != 0 ||
@@ -359,7 +373,7 @@ static tmesh_status finish_file(const char *src, const char *path, int gltf, int
         if (b == NULL)
             rc = tmesh_error_set(err, TMESH_E_INTERNAL,
                                  "%s: unexpected Collada layout from assimp (unit, up_axis, "
-                                 "created, modified)",
+                                 "authoring_tool, created, modified)",
                                  path);
         else
             rc = tmesh_fs_write_atomic(path, b, l2, err);

@@ -421,7 +421,8 @@ tmesh_mesh_format tmesh_mesh_format_from_path(const char *path);
  * Frame records: STL in its 80-byte header
  * ("tracemesh 0.1.0 UNITS=mm SPACE=LPS"), PLY as "comment SPACE=LPS", OBJ as "# SPACE=LPS",
  * glTF/GLB in asset.extras ({"units":"mm","space":"LPS"}), Collada as unit millimeter and
- * Z_UP (z is superior in LPS and RAS), FBX as UnitScaleFactor 0.1 (cm per unit) with a Z-up
+ * Z_UP (z is superior in LPS and RAS) with "tracemesh 0.1.0 UNITS=mm SPACE=LPS" in the
+ * contributor's comments, FBX as UnitScaleFactor 0.1 (cm per unit) with a Z-up
  * axis system, 3MF as unit millimeter. glTF viewers assume metres, so scale on import there.
  * Coordinates are written at full float precision. The bytes of every format depend only on
  * the mesh and the options: 3MF zip entries are dated 1980-01-01 00:00, and the export times
@@ -451,7 +452,7 @@ tmesh_status tmesh_mesh_write(const tmesh_mesh *mesh, const char *path,
  * (as tmesh_mesh_write names the objects of a labelled mesh) set `labels` to N; other
  * vertices get 0; `labels` stays NULL when no name matches. A file written by
  * tmesh_mesh_write with SPACE=RAS is converted back to LPS when the format records the frame
- * (STL, PLY, OBJ, 3MF, glTF, GLB); Collada and FBX come back as stored. assimp names 3MF
+ * (STL, PLY, OBJ, 3MF, glTF, GLB, Collada); FBX comes back as stored. assimp names 3MF
  * objects by id, so in a 3MF written by tmesh_mesh_write with labels (marked "LABEL=ID-1")
  * object N gets label N - 1.
  * Not thread-safe (assimp keeps its last error in a global).

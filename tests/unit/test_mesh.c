@@ -649,6 +649,22 @@ static void test_mesh_io__marker_side_lps_and_ras(void **state)
             bm = fmax(bm, back->xyz[3 * i]);
         assert_true(fabs(bm - maxx) < 1e-4);
         tmesh_mesh_free(back);
+        /* So does every other format that records the frame. */
+        const char *other[] = {"m_ras.ply", "m_ras.obj", "m_ras.3mf",
+                               "m_ras.glb", "m_ras.gltf", "m_ras.dae"};
+        for (size_t f = 0; f < sizeof other / sizeof other[0]; f++) {
+            char *p = ts_path(dir, other[f]);
+            assert_int_equal(tmesh_mesh_write(m, p, &wo, &err), TMESH_OK);
+            if (tmesh_mesh_read(&back, p, &err) != TMESH_OK)
+                fail_msg("%s: %s", other[f], err.msg);
+            bm = -1e9;
+            for (size_t i = 0; i < back->n_vertices; i++)
+                bm = fmax(bm, back->xyz[3 * i]);
+            if (!(fabs(bm - maxx) < 1e-4))
+                fail_msg("%s: largest x %.6f read back, %.6f written (LPS)", other[f], bm, maxx);
+            tmesh_mesh_free(back);
+            free(p);
+        }
         free(a);
         free(b);
         free(lps);
@@ -1321,7 +1337,7 @@ static void test_mesh_io__labels_as_objects(void **state)
     tmesh_mesh_report r0;
     assert_int_equal(tmesh_mesh_check(&r0, m, NULL, &err), TMESH_OK);
     char *dir = ts_mkdtemp();
-    const char *names[] = {"a.glb", "b.obj", "c.ply", "d.3mf", "e.dae", "f.gltf"};
+    const char *names[] = {"a.glb", "b.obj", "c.ply", "d.3mf", "e.dae", "f.gltf", "g.fbx"};
     for (size_t c = 0; c < sizeof names / sizeof names[0]; c++) {
         char *p = ts_path(dir, names[c]);
         if (tmesh_mesh_write(m, p, NULL, &err) != TMESH_OK)
