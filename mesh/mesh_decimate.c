@@ -635,7 +635,8 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     double *err_mm = NULL;
     uint8_t *dirty = NULL;
     last_round prev = {NULL, 0, NULL, 0, NULL};
-    if (!dst || !order || !frozen || !bad || !keys || cut_blocks(m, !o.lock_border, order, &bstart, &nb) != 0)
+    if (!dst || !order || !frozen || !bad || !keys ||
+        cut_blocks(m, !o.lock_border, order, &bstart, &nb) != 0)
         goto nomem;
     res = calloc(nb, sizeof *res);
     n_res = calloc(nb, sizeof *n_res);
