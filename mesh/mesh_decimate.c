@@ -10,7 +10,9 @@
  * vertices are frozen, and the rest is simplified again by the same ratio with its border (the
  * seam to the frozen part) locked, until the result keeps every property. Large meshes are cut
  * into blocks simplified in parallel, with a last pass over the seams between blocks; a repair
- * round simplifies again only the blocks that gained frozen triangles. The error bound in mm is
+ * round simplifies again only the blocks that gained frozen triangles. What the input had is
+ * looked at where the result is damaged (its triangles within two rings), and the whole input
+ * only when it has a defect of its own there. The error bound in mm is
  * converted to meshoptimizer's relative error with meshopt_simplifyScale of each part.
  * Everything is deterministic and independent of the thread count.
  */
@@ -287,6 +289,56 @@ static size_t count_duplicates(const tmesh_mesh *m)
         n += memcmp(keys[i].s, keys[i - 1].s, sizeof keys[i].s) == 0;
     free(keys);
     return n;
+}
+
+/* The input triangles within two rings of the `bad` vertices, into `tri` (3 * n_triangles
+ * entries); `near` (n_vertices, zeroed) gets the vertices within one ring. Returns the count. */
+static size_t input_near(const tmesh_mesh *m, const uint8_t *bad, uint8_t *near, uint32_t *tri)
+{
+    size_t nt = m->n_triangles, n = 0;
+    for (size_t t = 0; t < nt; t++) {
+        const uint32_t *v = m->tri + 3 * t;
+        if (bad[v[0]] || bad[v[1]] || bad[v[2]])
+            near[v[0]] = near[v[1]] = near[v[2]] = 1;
+    }
+    for (size_t t = 0; t < nt; t++) {
+        const uint32_t *v = m->tri + 3 * t;
+        if (near[v[0]] || near[v[1]] || near[v[2]])
+            memcpy(tri + 3 * n++, v, 3 * sizeof *v);
+    }
+    return n;
+}
+
+/* Has the input a boundary, non-manifold or inconsistent edge, a non-manifold vertex, or a
+ * degenerate or duplicate triangle within one ring of the `bad` vertices? Every triangle
+ * around a vertex of that ring is within two rings, so the check of those triangles is exact
+ * there (only their outer rim looks open). Cheaper than checking the whole input, whose edge
+ * list is the largest array of a decimation. */
+static tmesh_status input_edge_defects_near(const tmesh_mesh *m, const uint8_t *bad, int *found,
+                                            tmesh_error *err)
+{
+    size_t nt = m->n_triangles, nv = m->n_vertices;
+    uint8_t *near = calloc(nv ? nv : 1, 1), *marks = calloc(nv ? nv : 1, 1);
+    uint32_t *tri = malloc((nt ? 3 * nt : 1) * sizeof *tri);
+    *found = 0;
+    if (near == NULL || marks == NULL || tri == NULL) {
+        free(near);
+        free(marks);
+        free(tri);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
+    }
+    tmesh_mesh part = *m;
+    part.tri = tri;
+    part.n_triangles = input_near(m, bad, near, tri);
+    part.normals = NULL;
+    tmesh_mesh_report r;
+    tmesh_status rc = tmesh_mesh__check(&r, &part, NULL, marks, 1, err);
+    for (size_t v = 0; rc == TMESH_OK && v < nv && !*found; v++)
+        *found = near[v] && marks[v];
+    free(near);
+    free(marks);
+    free(tri);
+    return rc;
 }
 
 /* Self-intersections among the input triangles within two rings of the `bad` vertices. */
@@ -783,7 +835,15 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         free(changed);
         if (rc != TMESH_OK)
             goto done;
+        int edges_near = 0;
         if (!have_edges && !(r.watertight && r.manifold && r.oriented)) {
+            rc = input_edge_defects_near(m, bad, &edges_near, err);
+            if (rc != TMESH_OK)
+                goto done;
+        }
+        if (edges_near) {
+            /* The input has such a defect around the damage: compare with the whole input,
+             * whose defects the result may keep. */
             tmesh_mesh_report full;
             rc = tmesh_mesh__check(&full, m, NULL, NULL, 1, err);
             if (rc != TMESH_OK)

@@ -241,13 +241,15 @@ typedef struct tmesh_mesh_decimate_report {
  * a folded pair (two copies of one triangle facing opposite ways, enclosing nothing) is
  * dropped. Then each result is checked: when it loses a property the input had (watertight,
  * manifold, oriented, free of degenerate and duplicate triangles; with check_intersections
- * also free of self-intersections, unless the input's own triangles within two rings of the
- * result's intersect too), the input triangles around the offending vertices (two rings) are
- * frozen and the rest is simplified again by the same ratio with its border locked
- * (`retries` counts the rounds), so `triangles_after` can stay above the target. After 12
+ * also free of self-intersections), the input triangles around the offending vertices (two
+ * rings) are frozen and the rest is simplified again by the same ratio with its border
+ * locked (`retries` counts the rounds), so `triangles_after` can stay above the target. After 12
  * failing rounds the mesh is left unchanged and a warning is logged. The result never has
  * fewer of those properties than the input. With retries the border is locked even when
- * lock_border is 0.
+ * lock_border is 0. The input is compared where the result is damaged: a result's
+ * self-intersection is damage unless the input's triangles within two rings of it intersect
+ * too, and the whole input's edges are checked only when its triangles within two rings of a
+ * damaged edge have such a defect themselves.
  *
  * With lock_border set, a mesh of 131072 triangles or more is cut into blocks of about 65536
  * triangles (by the position of their centres), each simplified with its border locked, in

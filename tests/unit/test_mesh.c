@@ -851,6 +851,51 @@ static void test_mesh_decimate__input_intersections_tolerated(void **state)
     tmesh_mesh_free(m);
 }
 
+/* A fin (one triangle on an edge of a large sphere, apex outside) makes the input open and
+ * non-manifold. Decimating in blocks keeps exactly those defects: the input's own edges
+ * around the result's are looked at, and the result is accepted with them. */
+static void test_mesh_decimate__input_defects_kept(void **state)
+{
+    (void)state;
+    tmesh_error err = TMESH_ERROR_INIT;
+    sphere s = {{0, 0, 0}, 44};
+    size_t dim[3] = {170, 170, 170};
+    double sp[3] = {0.55, 0.55, 0.55}, cijk[3] = {84.6, 84.3, 84.8}, mat[4][4];
+    make_matrix(mat, sp, 0, 0, cijk, s.c);
+    tmesh_volume *v = field_volume(dim, mat, sphere_fn, &s);
+    tmesh_mesh_iso_opts io = TMESH_MESH_ISO_OPTS_INIT;
+    io.iso = 0.0;
+    tmesh_mesh *a = NULL, *m = NULL;
+    assert_int_equal(tmesh_mesh_isosurface(&a, v, &io, &err), TMESH_OK);
+    tmesh_volume_free(v);
+    size_t nv = a->n_vertices, nt = a->n_triangles;
+    assert_true(nt >= 2 * 65536);
+    assert_int_equal(tmesh_mesh_new(&m, nv + 1, nt + 1, 0, &err), TMESH_OK);
+    memcpy(m->xyz, a->xyz, 3 * nv * sizeof(float));
+    memcpy(m->tri, a->tri, 3 * nt * sizeof(uint32_t));
+    uint32_t p = a->tri[3 * (nt / 2)], q = a->tri[3 * (nt / 2) + 1];
+    for (int k = 0; k < 3; k++)
+        m->xyz[3 * nv + k] = 0.65f * (m->xyz[3 * p + k] + m->xyz[3 * q + k]);
+    m->tri[3 * nt] = q;
+    m->tri[3 * nt + 1] = p;
+    m->tri[3 * nt + 2] = (uint32_t)nv;
+    tmesh_mesh_free(a);
+    tmesh_mesh_report in, r;
+    assert_int_equal(tmesh_mesh_check(&in, m, NULL, &err), TMESH_OK);
+    assert_int_equal(in.n_nonmanifold_edges, 1);
+    assert_int_equal(in.n_boundary_edges, 2);
+    tmesh_mesh_decimate_report rep;
+    assert_int_equal(tmesh_mesh_decimate(m, NULL, &rep, &err), TMESH_OK);
+    if (rep.triangles_after > (nt + 1) * 52 / 100)
+        fail_msg("%zu -> %zu triangles", nt + 1, rep.triangles_after);
+    assert_int_equal(tmesh_mesh_check(&r, m, NULL, &err), TMESH_OK);
+    assert_int_equal(r.n_nonmanifold_edges, 1);
+    assert_int_equal(r.n_boundary_edges, 2);
+    assert_true(r.oriented);
+    assert_int_equal(r.n_degenerate_triangles, 0);
+    tmesh_mesh_free(m);
+}
+
 /* Meshes of 131072 triangles or more are cut into blocks simplified in parallel, then the
  * seams between blocks are simplified in a pass of their own. A fine sphere (about 160k
  * triangles) lands within 1% of the target, closed, with its volume, the error bound kept,
@@ -1726,6 +1771,7 @@ int main(void)
         cmocka_unit_test(test_mesh_decimate__ten_percent_watertight),
         cmocka_unit_test(test_mesh_decimate__noisy_keeps_topology),
         cmocka_unit_test(test_mesh_decimate__input_intersections_tolerated),
+        cmocka_unit_test(test_mesh_decimate__input_defects_kept),
         cmocka_unit_test(test_mesh_decimate__blocks_and_seams),
         cmocka_unit_test(test_mesh_clean__weld_degenerate_duplicate),
         cmocka_unit_test(test_mesh_components__keep_largest),
