@@ -231,6 +231,19 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
         if (twice >= 0 && twice % 2 == 0)
             out->genus = twice / 2;
     }
+    /* The edge list and the other topology arrays are done with: free them before the
+     * intersection count allocates its grid, so the two never add up at the peak. */
+    free(e);
+    free(tk);
+    free(cpar);
+    free(vpar);
+    free(first_root);
+    free(nm_vertex);
+    free(used);
+    e = NULL;
+    tk = NULL;
+    cpar = vpar = first_root = NULL;
+    nm_vertex = used = NULL;
     if (o.self_intersections) {
         rc = tmesh_mesh__count_self_intersections(m, out->bbox_min, out->bbox_max, o.threads, NULL,
                                                   &out->self_intersections, bad, err);
