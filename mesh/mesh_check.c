@@ -123,29 +123,12 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
             tmesh_mesh__uf_union(vpar, v[0], v[1]);
             tmesh_mesh__uf_union(vpar, v[0], v[2]);
         }
-        int deg = v[0] == v[1] || v[1] == v[2] || v[0] == v[2];
-        if (!deg) {
-            const float *a = m->xyz + 3 * v[0], *b = m->xyz + 3 * v[1], *c = m->xyz + 3 * v[2];
-            double e1[3], e2[3];
-            for (int k = 0; k < 3; k++) {
-                e1[k] = (double)b[k] - a[k];
-                e2[k] = (double)c[k] - a[k];
-            }
-            double n0 = e1[1] * e2[2] - e1[2] * e2[1], n1 = e1[2] * e2[0] - e1[0] * e2[2],
-                   n2 = e1[0] * e2[1] - e1[1] * e2[0];
-            deg = n0 == 0.0 && n1 == 0.0 && n2 == 0.0;
-        }
+        int deg = tmesh_mesh__degenerate(m->xyz, v);
         out->n_degenerate_triangles += (size_t)deg;
         if (bad && deg)
             bad[v[0]] = bad[v[1]] = bad[v[2]] = 1;
-        uint32_t s[3] = {v[0], v[1], v[2]};
-        for (int a = 0; a < 2; a++)
-            for (int b = a + 1; b < 3; b++)
-                if (s[b] < s[a]) {
-                    uint32_t x = s[a];
-                    s[a] = s[b];
-                    s[b] = x;
-                }
+        uint32_t s[3];
+        tmesh_mesh__sort3(v, s);
         memcpy(tk[t].s, s, sizeof s);
         tk[t].t = (uint32_t)t;
     }

@@ -510,31 +510,14 @@ tmesh_status tmesh_mesh_clean(tmesh_mesh *m, const tmesh_mesh_clean_opts *opts,
         keep[t] = 1;
         uint32_t *v = m->tri + 3 * t;
         if (o.remove_degenerate) {
-            int deg = v[0] == v[1] || v[1] == v[2] || v[0] == v[2];
-            if (!deg) {
-                const float *a = m->xyz + 3 * v[0], *b = m->xyz + 3 * v[1], *c = m->xyz + 3 * v[2];
-                double e1[3], e2[3];
-                for (int k = 0; k < 3; k++) {
-                    e1[k] = (double)b[k] - a[k];
-                    e2[k] = (double)c[k] - a[k];
-                }
-                double n0 = e1[1] * e2[2] - e1[2] * e2[1], n1 = e1[2] * e2[0] - e1[0] * e2[2],
-                       n2 = e1[0] * e2[1] - e1[1] * e2[0];
-                deg = n0 == 0.0 && n1 == 0.0 && n2 == 0.0;
-            }
+            int deg = tmesh_mesh__degenerate(m->xyz, v);
             if (deg) {
                 keep[t] = 0;
                 rep.degenerate_removed++;
             }
         }
-        uint32_t s[3] = {v[0], v[1], v[2]};
-        for (int a = 0; a < 2; a++)
-            for (int b = a + 1; b < 3; b++)
-                if (s[b] < s[a]) {
-                    uint32_t x = s[a];
-                    s[a] = s[b];
-                    s[b] = x;
-                }
+        uint32_t s[3];
+        tmesh_mesh__sort3(v, s);
         memcpy(tk[t].s, s, sizeof s);
         tk[t].t = (uint32_t)t;
     }

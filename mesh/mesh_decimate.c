@@ -84,30 +84,7 @@ static size_t drop_folded_pairs(uint32_t *idx, size_t n, size_t nv)
     if (keys == NULL)
         return SIZE_MAX;
     for (size_t t = 0; t < nt; t++) {
-        uint32_t a = idx[3 * t], b = idx[3 * t + 1], c = idx[3 * t + 2];
-        uint32_t s0 = a, s1 = b, s2 = c;
-        int swaps = 0;
-        if (s0 > s1) {
-            uint32_t x = s0;
-            s0 = s1;
-            s1 = x;
-            swaps++;
-        }
-        if (s1 > s2) {
-            uint32_t x = s1;
-            s1 = s2;
-            s2 = x;
-            swaps++;
-        }
-        if (s0 > s1) {
-            uint32_t x = s0;
-            s0 = s1;
-            s1 = x;
-            swaps++;
-        }
-        keys[t].s[0] = s0;
-        keys[t].s[1] = s1;
-        keys[t].s[2] = s2;
+        int swaps = tmesh_mesh__sort3(idx + 3 * t, keys[t].s);
         keys[t].t = (uint32_t)t;
         keys[t].even = swaps % 2 == 0;
     }
@@ -154,18 +131,6 @@ static double d2(const float *p, const float *q)
     return x * x + y * y + z * z;
 }
 
-static int zero_area(const float *xyz, const uint32_t *v)
-{
-    const float *a = xyz + 3 * v[0], *b = xyz + 3 * v[1], *c = xyz + 3 * v[2];
-    double e1[3], e2[3];
-    for (int k = 0; k < 3; k++) {
-        e1[k] = (double)b[k] - a[k];
-        e2[k] = (double)c[k] - a[k];
-    }
-    return e1[1] * e2[2] - e1[2] * e2[1] == 0.0 && e1[2] * e2[0] - e1[0] * e2[2] == 0.0 &&
-           e1[0] * e2[1] - e1[1] * e2[0] == 0.0;
-}
-
 /* On flat parts meshoptimizer can leave a sliver (a, b, c) with c on the segment ab. It is
  * removed by splitting the neighbour across ab, (b, a, d), at c into (b, c, d) and (c, a, d):
  * same triangle count, every edge still used twice, winding kept. Returns 0 or -1 (memory). */
@@ -183,7 +148,7 @@ static int repair_slivers(uint32_t *idx, size_t n, size_t nv, const float *xyz)
         size_t nd = 0;
         for (size_t t = 0; t < nt; t++) {
             const uint32_t *v = idx + 3 * t;
-            nd += v[0] != v[1] && v[1] != v[2] && v[0] != v[2] && zero_area(xyz, v);
+            nd += v[0] != v[1] && v[1] != v[2] && v[0] != v[2] && tmesh_mesh__degenerate(xyz, v);
         }
         if (nd == 0)
             break;
@@ -198,7 +163,8 @@ static int repair_slivers(uint32_t *idx, size_t n, size_t nv, const float *xyz)
         memset(touched, 0, nt);
         for (size_t t = 0; t < nt; t++) {
             uint32_t *v = idx + 3 * t;
-            if (touched[t] || v[0] == v[1] || v[1] == v[2] || v[0] == v[2] || !zero_area(xyz, v))
+            if (touched[t] || v[0] == v[1] || v[1] == v[2] || v[0] == v[2] ||
+                !tmesh_mesh__degenerate(xyz, v))
                 continue;
             /* Longest edge a -> b (in the triangle's order); c is the vertex on it. */
             int best = 0;
@@ -254,10 +220,8 @@ static int repair_slivers(uint32_t *idx, size_t n, size_t nv, const float *xyz)
 static size_t count_degenerate(const tmesh_mesh *m)
 {
     size_t n = 0;
-    for (size_t t = 0; t < m->n_triangles; t++) {
-        const uint32_t *v = m->tri + 3 * t;
-        n += v[0] == v[1] || v[1] == v[2] || v[0] == v[2] || zero_area(m->xyz, v);
-    }
+    for (size_t t = 0; t < m->n_triangles; t++)
+        n += tmesh_mesh__degenerate(m->xyz, m->tri + 3 * t);
     return n;
 }
 
@@ -270,15 +234,7 @@ static size_t count_duplicates(const tmesh_mesh *m)
     if (keys == NULL)
         return SIZE_MAX;
     for (size_t t = 0; t < nt; t++) {
-        uint32_t s[3] = {m->tri[3 * t], m->tri[3 * t + 1], m->tri[3 * t + 2]};
-        for (int a = 0; a < 2; a++)
-            for (int b = a + 1; b < 3; b++)
-                if (s[b] < s[a]) {
-                    uint32_t x = s[a];
-                    s[a] = s[b];
-                    s[b] = x;
-                }
-        memcpy(keys[t].s, s, sizeof s);
+        tmesh_mesh__sort3(m->tri + 3 * t, keys[t].s);
         keys[t].t = (uint32_t)t;
         keys[t].even = 0;
     }
@@ -345,25 +301,15 @@ static tmesh_status input_edge_defects_near(const tmesh_mesh *m, const uint8_t *
 static tmesh_status input_intersections_near(const tmesh_mesh *m, const uint8_t *bad,
                                              unsigned threads, long *out, tmesh_error *err)
 {
-    size_t nt = m->n_triangles, nv = m->n_vertices, n = 0;
-    uint8_t *near = malloc(nv ? nv : 1);
+    size_t nt = m->n_triangles, nv = m->n_vertices;
+    uint8_t *near = calloc(nv ? nv : 1, 1);
     uint32_t *tri = malloc((nt ? 3 * nt : 1) * sizeof *tri);
     if (near == NULL || tri == NULL) {
         free(near);
         free(tri);
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking intersections");
     }
-    memcpy(near, bad, nv);
-    for (int ring = 0; ring < 2; ring++) {
-        n = 0;
-        for (size_t t = 0; t < nt; t++) {
-            const uint32_t *v = m->tri + 3 * t;
-            if (near[v[0]] || near[v[1]] || near[v[2]])
-                memcpy(tri + 3 * n++, v, 3 * sizeof *v);
-        }
-        for (size_t i = 0; i < 3 * n; i++)
-            near[tri[i]] = 1;
-    }
+    size_t n = input_near(m, bad, near, tri);
     double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
     for (size_t i = 0; i < 3 * n; i++)
         for (int k = 0; k < 3; k++) {

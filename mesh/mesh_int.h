@@ -115,6 +115,41 @@ tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const dou
 /** Mark vertices on boundary edges (edges of exactly one triangle); caller frees. */
 tmesh_status tmesh_mesh__boundary_vertices(const tmesh_mesh *m, uint8_t **out, tmesh_error *err);
 
+/** A triangle's corners in ascending order into s; returns the number of swaps made (odd when
+ *  the triangle's order is an odd permutation of the sorted one). */
+static inline int tmesh_mesh__sort3(const uint32_t *v, uint32_t s[3])
+{
+    int swaps = 0;
+    s[0] = v[0], s[1] = v[1], s[2] = v[2];
+    for (int i = 0; i < 3; i++) {
+        int a = i == 1 ? 1 : 0; /* compare (0,1), (1,2), (0,1) */
+        if (s[a] > s[a + 1]) {
+            uint32_t x = s[a];
+            s[a] = s[a + 1];
+            s[a + 1] = x;
+            swaps++;
+        }
+    }
+    return swaps;
+}
+
+/** A repeated corner, or corners whose cross product is exactly zero in double: what the
+ *  check counts as a degenerate triangle. */
+static inline int tmesh_mesh__degenerate(const float *xyz, const uint32_t *v)
+{
+    if (v[0] == v[1] || v[1] == v[2] || v[0] == v[2])
+        return 1;
+    const float *a = xyz + 3 * (size_t)v[0], *b = xyz + 3 * (size_t)v[1];
+    const float *c = xyz + 3 * (size_t)v[2];
+    double e1[3], e2[3];
+    for (int k = 0; k < 3; k++) {
+        e1[k] = (double)b[k] - a[k];
+        e2[k] = (double)c[k] - a[k];
+    }
+    return e1[1] * e2[2] - e1[2] * e2[1] == 0.0 && e1[2] * e2[0] - e1[0] * e2[2] == 0.0 &&
+           e1[0] * e2[1] - e1[1] * e2[0] == 0.0;
+}
+
 /** Union-find with path halving; the smaller index becomes the root. */
 uint32_t tmesh_mesh__uf_find(uint32_t *parent, uint32_t x);
 void tmesh_mesh__uf_union(uint32_t *parent, uint32_t a, uint32_t b);
