@@ -11,26 +11,239 @@
 #include <stddef.h>
 #include <string.h>
 
-typedef struct tri_key {
-    uint32_t s[3];
-    uint32_t t;
-} tri_key;
+/* ---- topology, vertex by vertex ----
+ * Every triangle is listed at each of its corners (compressed rows, in triangle order). All
+ * the uses of an edge are then among the triangles around either end, so each vertex can be
+ * judged from its own row: the edges to its neighbours (counted at the lower end), the fans of
+ * triangles around it, and the duplicates among its triangles. A vertex writes only its own
+ * mark, so rows are processed in parallel in chunks fixed by the mesh, and the counts are
+ * sums: the same at any thread count. */
+#define CHECK_CHUNK 8192 /* vertices per chunk */
 
-static int tri_cmp(const void *x, const void *y)
+typedef struct vtx_part {
+    size_t edges, boundary, nonmanifold, inconsistent, nm_vertices, duplicates, degenerate, used;
+    double lo[3], hi[3];
+} vtx_part;
+
+typedef struct vtx_job {
+    const tmesh_mesh *m;
+    const uint32_t *start, *corner; /* corner = 3 * triangle + index, grouped by vertex */
+    uint8_t *flat;                  /* per triangle: 1 degenerate, 2 repeated corner       */
+    uint8_t *bad;
+    vtx_part *part;
+} vtx_job;
+
+typedef struct edge_use {
+    uint32_t x;    /* the other end */
+    uint16_t node; /* the triangle, numbered within the row */
+    uint8_t out;   /* 1 when the triangle runs from this vertex to x */
+} edge_use;
+
+static int key_cmp(const void *x, const void *y)
 {
-    const tri_key *p = x, *q = y;
+    const uint32_t *p = x, *q = y;
     for (int k = 0; k < 3; k++)
-        if (p->s[k] != q->s[k])
-            return p->s[k] < q->s[k] ? -1 : 1;
-    return p->t < q->t ? -1 : p->t > q->t;
+        if (p[k] != q[k])
+            return p[k] < q[k] ? -1 : 1;
+    return 0;
 }
 
-static uint32_t corner_of(const tmesh_mesh *m, uint32_t t, uint32_t v)
+static uint16_t root_of(uint16_t *par, uint16_t x)
 {
-    for (uint32_t c = 0; c < 3; c++)
-        if (m->tri[3 * t + c] == v)
-            return 3 * t + c;
-    return 3 * t;
+    while (par[x] != x)
+        x = par[x] = par[par[x]];
+    return x;
+}
+
+/* Triangles: degenerate (counted here) or with a repeated corner (no fan). */
+static tmesh_status flat_chunk(size_t index, void *user, tmesh_error *err)
+{
+    (void)err;
+    vtx_job *j = user;
+    size_t t0 = index * 4 * CHECK_CHUNK, t1 = t0 + 4 * CHECK_CHUNK, n = 0;
+    if (t1 > j->m->n_triangles)
+        t1 = j->m->n_triangles;
+    for (size_t t = t0; t < t1; t++) {
+        const uint32_t *v = j->m->tri + 3 * t;
+        int deg = tmesh_mesh__degenerate(j->m->xyz, v);
+        int rep = v[0] == v[1] || v[1] == v[2] || v[0] == v[2];
+        j->flat[t] = (uint8_t)(deg | rep << 1);
+        n += (size_t)deg;
+    }
+    j->part[index].degenerate = n;
+    return TMESH_OK;
+}
+
+static tmesh_status vtx_chunk(size_t index, void *user, tmesh_error *err)
+{
+    vtx_job *j = user;
+    const tmesh_mesh *m = j->m;
+    vtx_part *pt = j->part + index;
+    size_t v0 = index * CHECK_CHUNK, v1 = v0 + CHECK_CHUNK;
+    if (v1 > m->n_vertices)
+        v1 = m->n_vertices;
+    memset(pt, 0, sizeof *pt);
+    for (int k = 0; k < 3; k++) {
+        pt->lo[k] = INFINITY;
+        pt->hi[k] = -INFINITY;
+    }
+    size_t cap = 0;
+    edge_use *use = NULL;
+    uint32_t *key = NULL; /* sorted corners of each node */
+    uint16_t *par = NULL;
+    uint8_t *fl = NULL;
+    tmesh_status rc = TMESH_OK;
+    for (size_t v = v0; v < v1; v++) {
+        size_t a = j->start[v], b = j->start[v + 1], n = b - a;
+        if (n == 0)
+            continue;
+        if (n > cap) {
+            if (n > UINT16_MAX) {
+                rc = tmesh_error_set(err, TMESH_E_DATA,
+                                     "vertex %zu is a corner of %zu triangles; a check "
+                                     "handles at most %u",
+                                     v, n, (unsigned)UINT16_MAX);
+                break;
+            }
+            cap = n < 64 ? 64 : 2 * n;
+            free(use);
+            free(key);
+            free(par);
+            free(fl);
+            use = malloc(2 * cap * sizeof *use);
+            key = malloc(3 * cap * sizeof *key);
+            par = malloc(cap * sizeof *par);
+            fl = malloc(cap);
+            if (use == NULL || key == NULL || par == NULL || fl == NULL) {
+                rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
+                break;
+            }
+        }
+        pt->used++;
+        for (int k = 0; k < 3; k++) {
+            double x = m->xyz[3 * v + k];
+            pt->lo[k] = fmin(pt->lo[k], x);
+            pt->hi[k] = fmax(pt->hi[k], x);
+        }
+        int badv = 0;
+        size_t nu = 0, nn = 0;
+        uint32_t last = UINT32_MAX;
+        for (size_t i = a; i < b; i++) {
+            uint32_t k = j->corner[i], t = k / 3, c = k - 3 * t;
+            const uint32_t *tv = m->tri + 3 * (size_t)t;
+            if (t != last) { /* a triangle with this vertex twice is one node */
+                last = t;
+                tmesh_mesh__sort3(tv, key + 3 * nn);
+                par[nn] = (uint16_t)nn;
+                fl[nn] = j->flat[t];
+                badv |= fl[nn] & 1;
+                nn++;
+            }
+            uint32_t nx = tv[c == 2 ? 0 : c + 1], pv = tv[c == 0 ? 2 : c - 1];
+            uint16_t node = (uint16_t)(nn - 1);
+            /* Insert in order of the other end (rows are short). */
+            if (nx != v) {
+                size_t q = nu++;
+                while (q > 0 && use[q - 1].x > nx) {
+                    use[q] = use[q - 1];
+                    q--;
+                }
+                use[q] = (edge_use){nx, node, 1};
+            }
+            if (pv != v) {
+                size_t q = nu++;
+                while (q > 0 && use[q - 1].x > pv) {
+                    use[q] = use[q - 1];
+                    q--;
+                }
+                use[q] = (edge_use){pv, node, 0};
+            }
+        }
+        /* Edges: the uses of each edge to a neighbour x. */
+        for (size_t i = 0; i < nu;) {
+            size_t e = i + 1;
+            while (e < nu && use[e].x == use[i].x)
+                e++;
+            size_t cnt = e - i;
+            int incons = cnt == 2 && use[i].out == use[i + 1].out;
+            if (use[i].x > v) {
+                pt->edges++;
+                pt->boundary += cnt == 1;
+                pt->nonmanifold += cnt > 2;
+                pt->inconsistent += (size_t)incons;
+            }
+            if (cnt != 2 || incons)
+                badv = 1;
+            if (cnt == 2) { /* the two triangles are neighbours in the fan around v */
+                uint16_t r0 = root_of(par, use[i].node), r1 = root_of(par, use[i + 1].node);
+                if (r0 != r1)
+                    par[r0 < r1 ? r1 : r0] = r0 < r1 ? r0 : r1;
+            }
+            i = e;
+        }
+        /* One fan of proper triangles around a manifold vertex. */
+        int first = -1, nmv = 0;
+        for (size_t i = 0; i < nn && !nmv; i++) {
+            if (fl[i] & 2)
+                continue;
+            int r = root_of(par, (uint16_t)i);
+            if (first < 0)
+                first = r;
+            else if (r != first)
+                nmv = 1;
+        }
+        pt->nm_vertices += (size_t)nmv;
+        /* Duplicates: equal corner sets, counted at their lowest vertex. */
+        if (nn > 32)
+            qsort(key, nn, 3 * sizeof *key, key_cmp);
+        for (size_t i = 1; i < nn; i++) {
+            int dup = 0;
+            if (nn > 32)
+                dup = key_cmp(key + 3 * i, key + 3 * (i - 1)) == 0;
+            else
+                for (size_t q = 0; q < i && !dup; q++)
+                    dup = key[3 * i] == key[3 * q] && key[3 * i + 1] == key[3 * q + 1] &&
+                          key[3 * i + 2] == key[3 * q + 2];
+            if (dup) {
+                badv = 1;
+                pt->duplicates += key[3 * i] == v;
+            }
+        }
+        if (j->bad && (badv || nmv))
+            j->bad[v] = 1;
+    }
+    free(use);
+    free(key);
+    free(par);
+    free(fl);
+    return rc;
+}
+
+/* Corners grouped by vertex, in triangle order within each vertex. */
+static tmesh_status corner_rows(const tmesh_mesh *m, uint32_t **start_out, uint32_t **corner_out,
+                                tmesh_error *err)
+{
+    size_t nv = m->n_vertices, nt = m->n_triangles;
+    *start_out = *corner_out = NULL;
+    if (nt > UINT32_MAX / 3)
+        return tmesh_error_set(err, TMESH_E_ARG, "a mesh of %zu triangles is too large to check",
+                               nt);
+    uint32_t *start = calloc(nv + 2, sizeof *start);
+    uint32_t *corner = malloc((nt ? 3 * nt : 1) * sizeof *corner);
+    if (start == NULL || corner == NULL) {
+        free(start);
+        free(corner);
+        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
+    }
+    for (size_t i = 0; i < 3 * nt; i++)
+        start[m->tri[i] + 2]++;
+    for (size_t v = 2; v < nv + 2; v++)
+        start[v] += start[v - 1];
+    for (size_t i = 0; i < 3 * nt; i++)
+        corner[start[m->tri[i] + 1]++] = (uint32_t)i;
+    *start_out = start; /* start[v] .. start[v + 1] is now vertex v's row */
+    *corner_out = corner;
+    return TMESH_OK;
 }
 
 /* Used vertices that share their exact position with another used vertex of the same label:
@@ -81,124 +294,87 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
     size_t nv = m->n_vertices, nt = m->n_triangles;
     out->n_vertices = nv;
     out->n_triangles = nt;
-    uint8_t *used = calloc(nv ? nv : 1, 1);
-    uint32_t *vpar = malloc((nv ? nv : 1) * sizeof(uint32_t));
-    uint32_t *cpar = malloc((nt ? 3 * nt : 1) * sizeof(uint32_t));
-    uint32_t *first_root = malloc((nv ? nv : 1) * sizeof(uint32_t));
-    uint8_t *nm_vertex = calloc(nv ? nv : 1, 1);
-    tri_key *tk = malloc((nt ? nt : 1) * sizeof *tk);
-    tmesh_mesh__edge *e = NULL;
-    size_t ne = 0;
-    if (!used || !vpar || !cpar || !first_root || !nm_vertex || !tk) {
+    uint32_t *start = NULL, *corner = NULL, *vpar = NULL;
+    uint8_t *used = NULL;
+    size_t nchunks = (nv + CHECK_CHUNK - 1) / CHECK_CHUNK;
+    size_t nparts = nchunks > nt / (4 * CHECK_CHUNK) + 1 ? nchunks : nt / (4 * CHECK_CHUNK) + 1;
+    vtx_part *part = calloc(nparts, sizeof *part);
+    uint8_t *flat = malloc(nt ? nt : 1);
+    if (part == NULL || flat == NULL) {
         rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
         goto done;
     }
-    rc = tmesh_mesh__edges(m, &e, &ne, err);
+    rc = corner_rows(m, &start, &corner, err);
     if (rc != TMESH_OK)
         goto done;
-
-    for (size_t v = 0; v < nv; v++) {
-        vpar[v] = (uint32_t)v;
-        first_root[v] = UINT32_MAX;
+    size_t tchunks = (nt + 4 * CHECK_CHUNK - 1) / (4 * CHECK_CHUNK);
+    vtx_job job = {m, start, corner, flat, bad, part};
+    rc = tmesh_parallel_for(tchunks, o.threads, flat_chunk, &job, NULL, NULL, NULL, err);
+    for (size_t c = 0; rc == TMESH_OK && c < tchunks; c++) {
+        out->n_degenerate_triangles += part[c].degenerate;
+        part[c].degenerate = 0;
     }
-    for (size_t c = 0; c < 3 * nt; c++)
-        cpar[c] = (uint32_t)c;
+    if (rc == TMESH_OK)
+        rc = tmesh_parallel_for(nchunks, o.threads, vtx_chunk, &job, NULL, NULL, NULL, err);
+    if (rc != TMESH_OK)
+        goto done;
+    size_t n_used = 0;
     for (int k = 0; k < 3; k++) {
         out->bbox_min[k] = INFINITY;
         out->bbox_max[k] = -INFINITY;
     }
-    for (size_t t = 0; t < nt; t++) {
-        const uint32_t *v = m->tri + 3 * t;
-        for (int c = 0; c < 3; c++) {
-            if (!used[v[c]]) {
-                used[v[c]] = 1;
-                for (int k = 0; k < 3; k++) {
-                    double x = m->xyz[3 * v[c] + k];
-                    out->bbox_min[k] = fmin(out->bbox_min[k], x);
-                    out->bbox_max[k] = fmax(out->bbox_max[k], x);
-                }
-            }
+    for (size_t c = 0; c < nchunks; c++) {
+        const vtx_part *p = part + c;
+        out->n_edges += p->edges;
+        out->n_boundary_edges += p->boundary;
+        out->n_nonmanifold_edges += p->nonmanifold;
+        out->n_inconsistent_edges += p->inconsistent;
+        out->n_nonmanifold_vertices += p->nm_vertices;
+        out->n_duplicate_triangles += p->duplicates;
+        n_used += p->used;
+        for (int k = 0; k < 3; k++) {
+            out->bbox_min[k] = fmin(out->bbox_min[k], p->lo[k]);
+            out->bbox_max[k] = fmax(out->bbox_max[k], p->hi[k]);
         }
-        if (!topology_only) {
+    }
+    if (n_used == 0)
+        for (int k = 0; k < 3; k++)
+            out->bbox_min[k] = out->bbox_max[k] = 0.0;
+    free(corner);
+    free(flat);
+    corner = NULL;
+    flat = NULL;
+    if (!topology_only) {
+        used = malloc(nv ? nv : 1);
+        vpar = malloc((nv ? nv : 1) * sizeof *vpar);
+        if (used == NULL || vpar == NULL) {
+            rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
+            goto done;
+        }
+        for (size_t v = 0; v < nv; v++) {
+            used[v] = start[v + 1] > start[v];
+            vpar[v] = (uint32_t)v;
+        }
+        for (size_t t = 0; t < nt; t++) {
+            const uint32_t *v = m->tri + 3 * t;
             tmesh_mesh__uf_union(vpar, v[0], v[1]);
             tmesh_mesh__uf_union(vpar, v[0], v[2]);
         }
-        int deg = tmesh_mesh__degenerate(m->xyz, v);
-        out->n_degenerate_triangles += (size_t)deg;
-        if (bad && deg)
-            bad[v[0]] = bad[v[1]] = bad[v[2]] = 1;
-        uint32_t s[3];
-        tmesh_mesh__sort3(v, s);
-        memcpy(tk[t].s, s, sizeof s);
-        tk[t].t = (uint32_t)t;
-    }
-    if (nt == 0)
-        for (int k = 0; k < 3; k++)
-            out->bbox_min[k] = out->bbox_max[k] = 0.0;
-    if (!topology_only) {
+        for (size_t v = 0; v < nv; v++)
+            if (used[v] && tmesh_mesh__uf_find(vpar, (uint32_t)v) == v)
+                out->n_components++;
+        free(vpar);
+        vpar = NULL;
         rc = count_coincident(m, used, &out->n_coincident_vertices, err);
         if (rc != TMESH_OK)
             goto done;
     }
-    if (tmesh_mesh__bucket_sort(tk, nt, sizeof *tk, offsetof(tri_key, s), nv, tri_cmp) != 0) {
-        rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
-        goto done;
-    }
-    for (size_t i = 1; i < nt; i++)
-        if (memcmp(tk[i].s, tk[i - 1].s, sizeof tk[i].s) == 0) {
-            out->n_duplicate_triangles++;
-            if (bad)
-                bad[tk[i].s[0]] = bad[tk[i].s[1]] = bad[tk[i].s[2]] = 1;
-        }
-
-    /* Edges: group uses of the same undirected edge. */
-    for (size_t i = 0; i < ne;) {
-        size_t j = i;
-        while (j < ne && e[j].a == e[i].a && e[j].b == e[i].b)
-            j++;
-        out->n_edges++;
-        size_t cnt = j - i;
-        if (cnt != 2 && bad)
-            bad[e[i].a] = bad[e[i].b] = 1;
-        if (cnt == 1)
-            out->n_boundary_edges++;
-        else if (cnt > 2)
-            out->n_nonmanifold_edges++;
-        else {
-            if (e[i].fwd == e[i + 1].fwd) {
-                out->n_inconsistent_edges++;
-                if (bad)
-                    bad[e[i].a] = bad[e[i].b] = 1;
-            }
-            /* Join the corners of both triangles at each end: fans around a vertex. */
-            tmesh_mesh__uf_union(cpar, corner_of(m, e[i].tri, e[i].a),
-                                 corner_of(m, e[i + 1].tri, e[i].a));
-            tmesh_mesh__uf_union(cpar, corner_of(m, e[i].tri, e[i].b),
-                                 corner_of(m, e[i + 1].tri, e[i].b));
-        }
-        i = j;
-    }
-    for (size_t t = 0; t < nt; t++) {
-        const uint32_t *v = m->tri + 3 * t;
-        if (v[0] == v[1] || v[1] == v[2] || v[0] == v[2])
-            continue;
-        for (uint32_t c = 0; c < 3; c++) {
-            uint32_t r = tmesh_mesh__uf_find(cpar, (uint32_t)(3 * t + c));
-            if (first_root[v[c]] == UINT32_MAX)
-                first_root[v[c]] = r;
-            else if (first_root[v[c]] != r)
-                nm_vertex[v[c]] = 1;
-        }
-    }
-    size_t n_used = 0;
-    for (size_t v = 0; v < nv; v++) {
-        n_used += used[v];
-        out->n_nonmanifold_vertices += nm_vertex[v];
-        if (bad && nm_vertex[v])
-            bad[v] = 1;
-        if (!topology_only && used[v] && tmesh_mesh__uf_find(vpar, (uint32_t)v) == v)
-            out->n_components++;
-    }
+    free(start);
+    free(used);
+    free(part);
+    start = NULL;
+    used = NULL;
+    part = NULL;
     out->n_unused_vertices = nv - n_used;
     out->euler = (long)n_used - (long)out->n_edges + (long)nt;
     double vol = 0.0;
@@ -214,19 +390,6 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
         if (twice >= 0 && twice % 2 == 0)
             out->genus = twice / 2;
     }
-    /* The edge list and the other topology arrays are done with: free them before the
-     * intersection count allocates its grid, so the two never add up at the peak. */
-    free(e);
-    free(tk);
-    free(cpar);
-    free(vpar);
-    free(first_root);
-    free(nm_vertex);
-    free(used);
-    e = NULL;
-    tk = NULL;
-    cpar = vpar = first_root = NULL;
-    nm_vertex = used = NULL;
     if (o.self_intersections) {
         rc = tmesh_mesh__count_self_intersections(m, out->bbox_min, out->bbox_max, o.threads, NULL,
                                                   &out->self_intersections, bad, err);
@@ -237,13 +400,12 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
               out->n_duplicate_triangles == 0 && out->n_unused_vertices == 0 &&
               out->self_intersections <= 0;
 done:
-    free(used);
+    free(part);
+    free(flat);
+    free(start);
+    free(corner);
     free(vpar);
-    free(cpar);
-    free(first_root);
-    free(nm_vertex);
-    free(tk);
-    free(e);
+    free(used);
     return rc;
 }
 

@@ -323,8 +323,9 @@ tmesh_status tmesh_mesh_compute_normals(tmesh_mesh *mesh, tmesh_error *err);
 /** Options of tmesh_mesh_check. */
 typedef struct tmesh_mesh_check_opts {
     int self_intersections; /* non-zero: count intersecting triangle pairs (slower). Default 0 */
-    unsigned threads;       /* for the self-intersection count: 0 = one per core; the result
-                               does not depend on it. Default 0                           */
+    unsigned threads;       /* 0 = one per core, for the edge and vertex checks and the
+                               self-intersection count; the result does not depend on it.
+                               Default 0                                                  */
 } tmesh_mesh_check_opts;
 
 #define TMESH_MESH_CHECK_OPTS_INIT {0, 0}

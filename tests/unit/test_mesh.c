@@ -1213,6 +1213,62 @@ static void test_mesh_check__reports_defects(void **state)
     assert_int_equal(r.n_coincident_vertices, 2);
     assert_false(r.ok);
     tmesh_mesh_free(m);
+    /* A pillow: one triangle twice, facing both ways. Closed and consistent by its edges, but
+     * one duplicate; a third copy facing the first way makes its edges non-manifold. */
+    uint32_t pil[3 * 3] = {0, 1, 2, 0, 2, 1, 1, 2, 0};
+    m = hand_mesh(xyz, 7, pil, 2);
+    assert_int_equal(tmesh_mesh_check(&r, m, NULL, &err), TMESH_OK);
+    assert_true(r.watertight && r.oriented && r.manifold);
+    assert_int_equal(r.n_duplicate_triangles, 1);
+    assert_int_equal(r.n_edges, 3);
+    assert_false(r.ok);
+    tmesh_mesh_free(m);
+    m = hand_mesh(xyz, 7, pil, 3);
+    assert_int_equal(tmesh_mesh_check(&r, m, NULL, &err), TMESH_OK);
+    assert_int_equal(r.n_duplicate_triangles, 2);
+    assert_int_equal(r.n_nonmanifold_edges, 3);
+    tmesh_mesh_free(m);
+    /* A triangle with a repeated corner: degenerate, and its one edge is used twice. */
+    uint32_t rep[3] = {0, 1, 1};
+    m = hand_mesh(xyz, 7, rep, 1);
+    assert_int_equal(tmesh_mesh_check(&r, m, NULL, &err), TMESH_OK);
+    assert_int_equal(r.n_degenerate_triangles, 1);
+    assert_int_equal(r.n_edges, 1);
+    assert_int_equal(r.n_boundary_edges, 0);
+    assert_int_equal(r.n_nonmanifold_vertices, 0);
+    tmesh_mesh_free(m);
+    /* Checked vertex by vertex in chunks: a fine sphere (many chunks) with one flipped triangle
+     * and one duplicated far from it gives the same report at 1 and 2 threads. */
+    {
+        sphere fs = {{1, 2, -1}, 22};
+        size_t fd[3] = {90, 90, 90};
+        double fsp[3] = {0.55, 0.55, 0.55}, fc[3] = {44.6, 44.3, 44.8}, fm[4][4];
+        make_matrix(fm, fsp, 0, 0, fc, fs.c);
+        tmesh_volume *fv = field_volume(fd, fm, sphere_fn, &fs);
+        tmesh_mesh_iso_opts fo = TMESH_MESH_ISO_OPTS_INIT;
+        tmesh_mesh *f = NULL;
+        assert_int_equal(tmesh_mesh_isosurface(&f, fv, &fo, &err), TMESH_OK);
+        tmesh_volume_free(fv);
+        assert_true(f->n_vertices > 2 * 8192);
+        size_t last = f->n_triangles - 1;
+        x = f->tri[1];
+        f->tri[1] = f->tri[2];
+        f->tri[2] = x;
+        memcpy(f->tri + 3 * (last / 2), f->tri + 3 * last, 3 * sizeof(uint32_t));
+        tmesh_mesh_report r1, r2;
+        tmesh_mesh_check_opts c1 = TMESH_MESH_CHECK_OPTS_INIT;
+        c1.threads = 1;
+        assert_int_equal(tmesh_mesh_check(&r1, f, &c1, &err), TMESH_OK);
+        c1.threads = 2;
+        assert_int_equal(tmesh_mesh_check(&r2, f, &c1, &err), TMESH_OK);
+        assert_memory_equal(&r1, &r2, sizeof r1);
+        assert_int_equal(r1.n_inconsistent_edges, 3);
+        assert_int_equal(r1.n_duplicate_triangles, 1);
+        /* the copy replaced a triangle: its three edges are used 1 and 3 times */
+        assert_int_equal(r1.n_boundary_edges, 3);
+        assert_int_equal(r1.n_nonmanifold_edges, 3);
+        tmesh_mesh_free(f);
+    }
     /* Two triangles piercing each other: one self-intersection. */
     float px[6 * 3] = {-1, -1, 0, 1, -1, 0, 0, 1, 0, 0, 0, -1, 0, 0.5f, 1, 0, -0.5f, 1};
     uint32_t ptri[2 * 3] = {0, 1, 2, 3, 4, 5};
