@@ -228,39 +228,72 @@ static uint64_t pos_hash(const uint32_t w[4])
     return h;
 }
 
+/* The key of vertex v's position (-0 as +0 and NaN skipped unless bitwise): 0 when v joins no
+ * group, else 1 with its hash in *h and the compared position in p. */
+static int position_key(const float *xyz, const uint16_t *labels, const uint8_t *used, size_t v,
+                        int bitwise, float p[3], uint64_t *h)
+{
+    memcpy(p, xyz + 3 * v, 3 * sizeof *p);
+    if (used != NULL && !used[v])
+        return 0;
+    if (!bitwise) {
+        if (isnan(p[0]) || isnan(p[1]) || isnan(p[2]))
+            return 0; /* equal to nothing */
+        for (int k = 0; k < 3; k++)
+            if (p[k] == 0.0f)
+                p[k] = 0.0f; /* -0 is +0 */
+    }
+    uint32_t w[4] = {0, 0, 0, labels ? labels[v] : 0};
+    memcpy(w, p, 3 * sizeof *p);
+    *h = pos_hash(w);
+    return 1;
+}
+
+#define GROUP_AHEAD 16 /* keys hashed (and their slots fetched) this many vertices ahead */
+
 int tmesh_mesh__group_positions(const float *xyz, const uint16_t *labels, const uint8_t *used,
                                 size_t nv, int bitwise, uint32_t *first)
 {
     size_t cap = 16;
     while (cap < 2 * nv)
         cap *= 2;
-    uint32_t *slot = malloc(cap * sizeof *slot);
+    /* A slot holds a vertex and the top half of its key's hash: most probes that do not match
+     * are rejected without reading the other vertex's position. */
+    uint64_t *slot = malloc(cap * sizeof *slot);
     if (slot == NULL)
         return -1;
     memset(slot, 0xff, cap * sizeof *slot);
+    uint64_t hs[GROUP_AHEAD];
+    float ps[GROUP_AHEAD][3];
+    int ks[GROUP_AHEAD];
+    for (size_t v = 0; v < nv && v < GROUP_AHEAD; v++)
+        ks[v] = position_key(xyz, labels, used, v, bitwise, ps[v], &hs[v]);
     for (size_t v = 0; v < nv; v++) {
+        size_t r = v % GROUP_AHEAD;
+        uint64_t hv = hs[r];
         float p[3];
-        memcpy(p, xyz + 3 * v, sizeof p);
-        first[v] = (uint32_t)v;
-        if (used != NULL && !used[v])
-            continue;
-        if (!bitwise) {
-            if (isnan(p[0]) || isnan(p[1]) || isnan(p[2]))
-                continue; /* equal to nothing */
-            for (int k = 0; k < 3; k++)
-                if (p[k] == 0.0f)
-                    p[k] = 0.0f; /* -0 is +0 */
+        memcpy(p, ps[r], sizeof p);
+        int key = ks[r];
+        if (v + GROUP_AHEAD < nv) {
+            ks[r] = position_key(xyz, labels, used, v + GROUP_AHEAD, bitwise, ps[r], &hs[r]);
+            if (ks[r])
+                __builtin_prefetch(slot + (hs[r] & (cap - 1)));
         }
-        uint32_t w[4] = {0, 0, 0, labels ? labels[v] : 0};
-        memcpy(w, p, sizeof p);
-        for (size_t h = pos_hash(w) & (cap - 1);; h = (h + 1) & (cap - 1)) {
-            uint32_t u = slot[h];
-            if (u == UINT32_MAX) {
-                slot[h] = (uint32_t)v;
+        first[v] = (uint32_t)v;
+        if (!key)
+            continue;
+        uint64_t tag = hv >> 32;
+        for (size_t h = hv & (cap - 1);; h = (h + 1) & (cap - 1)) {
+            uint64_t e = slot[h];
+            if (e == UINT64_MAX) {
+                slot[h] = tag << 32 | (uint64_t)v;
                 break;
             }
+            if (e >> 32 != tag)
+                continue;
+            uint32_t u = (uint32_t)e;
             float q[3];
-            memcpy(q, xyz + 3 * u, sizeof q);
+            memcpy(q, xyz + 3 * (size_t)u, sizeof q);
             if (!bitwise)
                 for (int k = 0; k < 3; k++)
                     if (q[k] == 0.0f)
