@@ -323,11 +323,43 @@ static void gather(const job *j, size_t i, cell_tri *g)
     g->n[2] = e1[0] * e2[1] - e1[1] * e2[0];
 }
 
+/* The pair loop's view of a cell: the boxes and home bits as arrays of their own, so the
+ * first two rejections run over them without branches; `hit` collects what is left. */
+typedef struct cell_soa {
+    float *lo[3], *hi[3];
+    unsigned char *home;
+    uint32_t *hit;
+} cell_soa;
+
+static int soa_grow(cell_soa *c, size_t n)
+{
+    float *f = malloc(6 * n * sizeof *f);
+    unsigned char *h = malloc(n);
+    uint32_t *hit = malloc(n * sizeof *hit);
+    if (f == NULL || h == NULL || hit == NULL) {
+        free(f);
+        free(h);
+        free(hit);
+        return -1;
+    }
+    free(c->lo[0]);
+    free(c->home);
+    free(c->hit);
+    for (int k = 0; k < 3; k++) {
+        c->lo[k] = f + k * n;
+        c->hi[k] = f + (3 + k) * n;
+    }
+    c->home = h;
+    c->hit = hit;
+    return 0;
+}
+
 static tmesh_status pair_chunk(size_t index, void *user, tmesh_error *err)
 {
     job *j = user;
     size_t i = j->pstart[index], end = j->pstart[index + 1], cap = 0;
     cell_tri *g = NULL;
+    cell_soa sa = {{NULL, NULL, NULL}, {NULL, NULL, NULL}, NULL, NULL};
     long count = 0;
     tmesh_status rc = TMESH_OK;
     while (i < end) {
@@ -338,12 +370,13 @@ static tmesh_status pair_chunk(size_t index, void *user, tmesh_error *err)
         size_t n = e - i;
         if (n > cap) {
             cell_tri *ng = realloc(g, n * sizeof *ng);
-            if (ng == NULL) {
+            if (ng != NULL)
+                g = ng;
+            if (ng == NULL || soa_grow(&sa, n) != 0) {
                 rc = tmesh_error_set(err, TMESH_E_NOMEM,
                                      "out of memory counting self-intersections");
                 break;
             }
-            g = ng;
             cap = n;
         }
         int any = j->changed == NULL;
@@ -351,25 +384,37 @@ static tmesh_status pair_chunk(size_t index, void *user, tmesh_error *err)
             gather(j, i + a, g + a);
             any |= j->changed != NULL && j->changed[g[a].tri];
         }
+        for (size_t a = 0; a < n; a++) {
+            for (int k = 0; k < 3; k++) {
+                sa.lo[k][a] = g[a].box[k];
+                sa.hi[k][a] = g[a].box[3 + k];
+            }
+            sa.home[a] = (unsigned char)(j->exact_first ? 7 : g[a].home);
+        }
         for (size_t a = 0; a < n && any; a++) {
             const cell_tri *ta = g + a;
             const float *ba = ta->box;
             int a_changed = j->changed == NULL || j->changed[ta->tri];
+            /* Count the pair once: in the cell holding the low corner of the overlap of their
+             * bounding boxes. Both boxes reach this cell, and the cell of a maximum is the
+             * maximum of the cells, so it is the cell where each axis is the home axis of one
+             * of the two boxes. Disjoint boxes cannot intersect (the narrow phase would say so
+             * too). Written without branches; comparisons false on NaN keep such a pair. */
+            unsigned ha = sa.home[a];
+            size_t nh = 0;
             for (size_t b = a + 1; b < n; b++) {
-                const cell_tri *tb = g + b;
+                int keep = ((ha | sa.home[b]) == 7) & !(ba[0] > sa.hi[0][b]) &
+                           !(sa.lo[0][b] > ba[3]) & !(ba[1] > sa.hi[1][b]) &
+                           !(sa.lo[1][b] > ba[4]) & !(ba[2] > sa.hi[2][b]) &
+                           !(sa.lo[2][b] > ba[5]);
+                sa.hit[nh] = (uint32_t)b;
+                nh += (size_t)keep;
+            }
+            for (size_t h = 0; h < nh; h++) {
+                const cell_tri *tb = g + sa.hit[h];
                 if (!a_changed && !j->changed[tb->tri])
                     continue; /* neither changed: the caller knows they do not intersect */
-                /* Count the pair once: in the cell holding the low corner of the overlap of
-                 * their bounding boxes. Both boxes reach this cell, and the cell of a maximum
-                 * is the maximum of the cells, so it is the cell where each axis is the home
-                 * axis of one of the two boxes. */
-                if (!j->exact_first && (ta->home | tb->home) != 7)
-                    continue;
                 const float *bb = tb->box;
-                /* Disjoint boxes cannot intersect (the narrow phase would say so too). */
-                if (ba[0] > bb[3] || bb[0] > ba[3] || ba[1] > bb[4] || bb[1] > ba[4] ||
-                    ba[2] > bb[5] || bb[2] > ba[5])
-                    continue;
                 int share = 0;
                 for (int p = 0; p < 3; p++)
                     for (int q = 0; q < 3; q++)
@@ -403,6 +448,9 @@ static tmesh_status pair_chunk(size_t index, void *user, tmesh_error *err)
     }
 done:
     free(g);
+    free(sa.lo[0]);
+    free(sa.home);
+    free(sa.hit);
     j->pcount[index] = count;
     return rc;
 }
