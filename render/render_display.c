@@ -236,8 +236,11 @@ tmesh_status tmesh_render_open(tmesh_renderer **out, const tmesh_render_open_opt
         o.display != TMESH_RENDER_DISPLAY_X)
         return tmesh_error_set(err, TMESH_E_ARG, "display mode %d is unknown", (int)o.display);
     const char *prog = (o.xvfb != NULL && o.xvfb[0] != '\0') ? o.xvfb : "Xvfb";
-    /* VTK must never print: warnings off before the first VTK object exists (idempotent) */
-    tmesh_vtk_init();
+    /* The VTK module is loaded now; VTK must never print: warnings off before the first VTK
+     * object exists (idempotent) */
+    tmesh_status vst = tmesh_vtk_load(err);
+    if (vst != TMESH_OK)
+        return vst;
     tmesh_renderer *r = calloc(1, sizeof *r);
     if (r == NULL)
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for the renderer");

@@ -108,6 +108,10 @@ tmesh_status tmesh_vtk_scene_capabilities(tmesh_vtk_scene *s, char *buf, size_t 
 /** VTK's version string ("9.1.0"). Static storage. */
 const char *tmesh_vtk_version(void);
 
+/** Not in the module: load it once (render_vtk.c) and run tmesh_vtk_init; every other call
+ *  needs this to have succeeded. @return TMESH_OK; TMESH_E_INTERNAL naming the module */
+tmesh_status tmesh_vtk_load(tmesh_error *err);
+
 #ifdef __cplusplus
 }
 #endif
