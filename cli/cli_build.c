@@ -10,6 +10,7 @@
 #include "tracemesh/store.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -127,19 +128,43 @@ int cli_build_check_output(const cli_cmd_spec *spec, const char *out)
     return CLI_EXIT_OK;
 }
 
+typedef struct write_job {
+    const tmesh_mesh *m;
+    const char *out;
+    const tmesh_mesh_write_opts *wo;
+    tmesh_error err;
+    tmesh_status st;
+} write_job;
+
+static void *write_thread(void *arg)
+{
+    write_job *w = arg;
+    w->st = tmesh_mesh_write(w->m, w->out, w->wo, &w->err);
+    return NULL;
+}
+
 int cli_build_write(const tmesh_mesh *m, const char *out, const tmesh_mesh_write_opts *wo,
                     tmesh_mesh_report *r)
 {
+    /* The file is written (and synced) while the mesh is checked: both only read it. */
     tmesh_error err = TMESH_ERROR_INIT;
-    if (tmesh_mesh_check(r, m, NULL, &err) != TMESH_OK)
+    write_job w = {m, out, wo, TMESH_ERROR_INIT, TMESH_OK};
+    pthread_t tid;
+    int threaded = pthread_create(&tid, NULL, write_thread, &w) == 0;
+    if (!threaded)
+        write_thread(&w);
+    tmesh_status cst = tmesh_mesh_check(r, m, NULL, &err);
+    if (threaded)
+        pthread_join(tid, NULL);
+    if (cst != TMESH_OK)
         return cli_fail(&err);
     if (!r->ok)
         cli_warn("%s: mesh fails checks (watertight %s, manifold %s, outward %s); see "
                  "'tracemesh check'",
                  out, r->watertight ? "yes" : "no", r->manifold ? "yes" : "no",
                  r->outward ? "yes" : "no");
-    if (tmesh_mesh_write(m, out, wo, &err) != TMESH_OK)
-        return cli_fail(&err);
+    if (w.st != TMESH_OK)
+        return cli_fail(&w.err);
     return CLI_EXIT_OK;
 }
 
