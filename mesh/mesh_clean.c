@@ -148,15 +148,64 @@ tmesh_status tmesh_mesh__compact(tmesh_mesh *m, const uint8_t *keep_tri, size_t 
     return TMESH_OK;
 }
 
-tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint32_t **adj_out,
-                                   uint8_t **boundary_out, tmesh_error *err)
+/* Rows of the adjacency are sorted and made unique in parallel, in chunks of vertices. */
+#define ADJ_CHUNK 16384
+
+typedef struct adj_job {
+    size_t nv;
+    size_t *start;
+    uint32_t *adj;
+    uint32_t *uniq; /* per vertex: distinct neighbours, at the front of its row */
+    uint8_t *bnd;
+} adj_job;
+
+static tmesh_status adj_chunk(size_t index, void *user, tmesh_error *err)
+{
+    (void)err;
+    adj_job *j = user;
+    size_t v1 = (index + 1) * ADJ_CHUNK < j->nv ? (index + 1) * ADJ_CHUNK : j->nv;
+    uint32_t *adj = j->adj;
+    for (size_t v = index * ADJ_CHUNK; v < v1; v++) {
+        size_t a = j->start[v], b = j->start[v + 1];
+        for (size_t i = a + 1; i < b; i++) {
+            uint32_t x = adj[i];
+            size_t k = i;
+            while (k > a && adj[k - 1] > x) {
+                adj[k] = adj[k - 1];
+                k--;
+            }
+            adj[k] = x;
+        }
+        /* Each triangle at v lists both its other corners, so a neighbour listed once shares a
+         * single triangle with v: a boundary edge (self-loops of degenerate triangles aside,
+         * as in tmesh_mesh__edges). The count is the same from the other end, so each
+         * vertex marks only itself. */
+        size_t w = a;
+        for (size_t i = a; i < b; i++) {
+            if (j->bnd && adj[i] != v && (i == a || adj[i] != adj[i - 1]) &&
+                (i + 1 == b || adj[i + 1] != adj[i]))
+                j->bnd[v] = 1;
+            if (i == a || adj[i] != adj[i - 1])
+                adj[w++] = adj[i];
+        }
+        j->uniq[v] = (uint32_t)(w - a);
+    }
+    return TMESH_OK;
+}
+
+tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, unsigned threads, size_t **start_out,
+                                   uint32_t **adj_out, uint8_t **boundary_out, tmesh_error *err)
 {
     size_t nv = m->n_vertices;
     size_t *start = calloc(nv + 1, sizeof(size_t));
     uint32_t *adj = malloc((m->n_triangles ? 6 * m->n_triangles : 1) * sizeof(uint32_t));
-    if (start == NULL || adj == NULL) {
+    uint32_t *uniq = malloc((nv ? nv : 1) * sizeof *uniq);
+    uint8_t *bnd = boundary_out != NULL ? calloc(nv ? nv : 1, 1) : NULL;
+    if (start == NULL || adj == NULL || uniq == NULL || (boundary_out != NULL && bnd == NULL)) {
         free(start);
         free(adj);
+        free(uniq);
+        free(bnd);
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for vertex adjacency");
     }
     for (size_t t = 0; t < m->n_triangles; t++)
@@ -164,52 +213,29 @@ tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint
             start[m->tri[3 * t + c] + 1] += 2;
     for (size_t v = 0; v < nv; v++)
         start[v + 1] += start[v];
-    size_t *fill = malloc((nv ? nv : 1) * sizeof(size_t));
-    if (fill == NULL) {
-        free(start);
-        free(adj);
-        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for vertex adjacency");
-    }
-    memcpy(fill, start, nv * sizeof(size_t));
-    for (size_t t = 0; t < m->n_triangles; t++)
-        for (int c = 0; c < 3; c++) {
+    /* Fill each row from its end (start[v + 1] counts down), leaving start as it was. */
+    for (size_t t = m->n_triangles; t-- > 0;)
+        for (int c = 3; c-- > 0;) {
             uint32_t v = m->tri[3 * t + c];
-            adj[fill[v]++] = m->tri[3 * t + (c + 1) % 3];
-            adj[fill[v]++] = m->tri[3 * t + (c + 2) % 3];
+            adj[--start[v + 1]] = m->tri[3 * t + (c + 2) % 3];
+            adj[--start[v + 1]] = m->tri[3 * t + (c + 1) % 3];
         }
-    uint8_t *bnd = NULL;
-    if (boundary_out != NULL && (bnd = calloc(nv ? nv : 1, 1)) == NULL) {
-        free(start);
-        free(adj);
-        free(fill);
-        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for vertex adjacency");
-    }
-    /* Sort and deduplicate each row (rows are short: insertion sort). Each triangle at v
-     * lists both its other corners, so a neighbour listed once shares a single triangle with
-     * v: a boundary edge (self-loops of degenerate triangles aside, as in tmesh_mesh__edges). */
+    for (size_t v = 0; v < nv; v++) /* start[v + 1] now holds row v's start: shift back */
+        start[v] = start[v + 1];
+    start[nv] = 6 * m->n_triangles;
+    adj_job job = {nv, start, adj, uniq, bnd};
+    (void)tmesh_parallel_for((nv + ADJ_CHUNK - 1) / ADJ_CHUNK, threads, adj_chunk, &job, NULL,
+                             NULL, NULL, NULL); /* cannot fail: threads fall back inline */
+    /* Close the gaps left by duplicates, in order. */
     size_t w = 0;
     for (size_t v = 0; v < nv; v++) {
-        size_t a = start[v], b = start[v + 1];
-        for (size_t i = a + 1; i < b; i++) {
-            uint32_t x = adj[i];
-            size_t j = i;
-            while (j > a && adj[j - 1] > x) {
-                adj[j] = adj[j - 1];
-                j--;
-            }
-            adj[j] = x;
-        }
+        size_t a = start[v];
         start[v] = w;
-        for (size_t i = a; i < b; i++) {
-            if (bnd && adj[i] != v && (i == a || adj[i] != adj[i - 1]) &&
-                (i + 1 == b || adj[i + 1] != adj[i]))
-                bnd[v] = bnd[adj[i]] = 1;
-            if (i == a || adj[i] != adj[i - 1])
-                adj[w++] = adj[i];
-        }
+        memmove(adj + w, adj + a, uniq[v] * sizeof *adj);
+        w += uniq[v];
     }
     start[nv] = w;
-    free(fill);
+    free(uniq);
     *start_out = start;
     *adj_out = adj;
     if (boundary_out)

@@ -58,10 +58,11 @@ void tmesh_mesh__measure(const tmesh_mesh *m, double *volume_mm3_out, double *ar
 /**
  * Vertex adjacency as compressed rows: neighbours of v are adj[start[v] .. start[v+1]), sorted
  * and unique. With boundary_out, also the vertices on boundary edges (edges of exactly one
- * triangle), as tmesh_mesh__boundary_vertices marks them. Caller frees all with free().
+ * triangle), as tmesh_mesh__boundary_vertices marks them. Rows are sorted on up to `threads`
+ * threads (0: one per core); the result does not depend on it. Caller frees all with free().
  */
-tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, size_t **start_out, uint32_t **adj_out,
-                                   uint8_t **boundary_out, tmesh_error *err);
+tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, unsigned threads, size_t **start_out,
+                                   uint32_t **adj_out, uint8_t **boundary_out, tmesh_error *err);
 
 /**
  * Sort `n` items of `size` bytes by `cmp`, a total order whose first key is the uint32 at byte

@@ -141,7 +141,8 @@ tmesh_status tmesh_mesh_smooth(tmesh_mesh *m, const tmesh_mesh_smooth_opts *opts
             wtri[i] = grp[m->tri[i]];
         welded.tri = wtri;
     }
-    rc = tmesh_mesh__adjacency(&welded, &start, &adj, o.fix_boundary ? &fixed : NULL, err);
+    rc = tmesh_mesh__adjacency(&welded, o.threads, &start, &adj, o.fix_boundary ? &fixed : NULL,
+                               err);
     if (rc != TMESH_OK)
         goto done;
     for (size_t i = 0; i < 3 * nv; i++)
