@@ -213,8 +213,9 @@ tmesh_status tmesh_mesh_smooth(tmesh_mesh *m, const tmesh_mesh_smooth_opts *opts
     /* Two sheets that pass close to each other (where MC separated two voxels touching along
      * an edge) can be smoothed onto exactly the same point: a pinch that a file reader would
      * weld into a non-manifold vertex. Vertices that land on another vertex's position, which
-     * was not theirs before, keep their original position. */
-    for (int pass = 0; pass < 3; pass++) {
+     * was not theirs before, keep their original position. Likewise the corners of a triangle
+     * that smoothing flattens to zero area (a degenerate triangle, once in float). */
+    for (int pass = 0; pass < 4; pass++) {
         if (tmesh_mesh__group_positions(nx, NULL, NULL, nv, 1, pk) != 0)
             goto nomem;
         memset(pinch, 0, nv);
@@ -226,6 +227,16 @@ tmesh_status tmesh_mesh_smooth(tmesh_mesh *m, const tmesh_mesh_smooth_opts *opts
                 memcpy(nx + 3 * v, m->xyz + 3 * v, 3 * sizeof(float));
                 kept++;
             }
+        for (size_t t = 0; t < m->n_triangles; t++) {
+            const uint32_t *v = m->tri + 3 * t;
+            if (!tmesh_mesh__degenerate(nx, v) || tmesh_mesh__degenerate(m->xyz, v))
+                continue;
+            for (int c = 0; c < 3; c++)
+                if (memcmp(nx + 3 * (size_t)v[c], m->xyz + 3 * (size_t)v[c], 3 * sizeof *nx)) {
+                    memcpy(nx + 3 * (size_t)v[c], m->xyz + 3 * (size_t)v[c], 3 * sizeof *nx);
+                    kept++;
+                }
+        }
         rep.kept += kept;
         if (kept == 0)
             break;

@@ -192,7 +192,7 @@ typedef struct tmesh_mesh_smooth_report {
     double volume_after_ml;   /* after                                        */
     double volume_change_pct; /* 100 * (after - before) / |before|; 0 when before is 0 */
     double max_move;          /* largest vertex displacement, mm              */
-    size_t kept;              /* vertices left in place to avoid a pinch      */
+    size_t kept;              /* vertices left in place: pinches, flat triangles */
 } tmesh_mesh_smooth_report;
 
 /**
@@ -200,7 +200,8 @@ typedef struct tmesh_mesh_smooth_report {
  * Vertices at identical positions move together (smoothing runs on the position-welded mesh),
  * so the shared boundaries of a multi-label mesh stay shared. A vertex that would land exactly
  * on the position of another vertex (two sheets smoothed into one point, a pinch that readers
- * weld into a non-manifold vertex) keeps its original position; `kept` counts them.
+ * weld into a non-manifold vertex) keeps its original position, and so do the corners of a
+ * triangle that smoothing would flatten to zero area; `kept` counts them.
  * @param mesh          modified in place
  * @param opts          NULL for defaults
  * @param[out] report_out optional
