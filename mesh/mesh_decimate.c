@@ -10,7 +10,10 @@
  * vertices are frozen, and the rest is simplified again by the same ratio with its border (the
  * seam to the frozen part) locked, until the result keeps every property. Large meshes are cut
  * into blocks simplified in parallel, with a last pass over the seams between blocks; a repair
- * round simplifies again only the blocks that gained frozen triangles. What the input had is
+ * round simplifies again only the blocks that gained frozen triangles. Frozen patches that
+ * end up a large part of the result (low ratios) are thawed once down to the triangles at the
+ * damage itself, and the rounds go on (the result before is kept if they do not settle). What
+ * the input had is
  * looked at where the result is damaged (its triangles within two rings), and the whole input
  * only when it has a defect of its own there. The error bound in mm is
  * converted to meshoptimizer's relative error with meshopt_simplifyScale of each part.
@@ -24,6 +27,7 @@
 #include <string.h>
 
 #define MAX_ROUNDS 12
+#define THAW_ROUNDS 8 /* more rounds after the frozen patches were thawed */
 
 /* Does `r` keep every good property that `in` had? */
 static int keeps(const tmesh_mesh_report *in, const tmesh_mesh_report *r)
@@ -635,13 +639,14 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     }
     unsigned int *dst = NULL; /* each round's result: the blocks', then the frozen triangles */
     uint32_t *order = malloc(nt * sizeof *order), *owner = NULL, *strip = NULL;
-    uint8_t *frozen = calloc(nt, 1), *bad = malloc(nv ? nv : 1);
+    uint8_t *frozen = calloc(nt, 1), *bad = malloc(nv ? nv : 1), *core = calloc(nv ? nv : 1, 1);
+    unsigned int *best = NULL; /* the result before thawing */
     size_t *bstart = NULL, nb = 0, *n_res = NULL, *nfz = NULL;
     unsigned int **res = NULL;
     double *err_mm = NULL;
     uint8_t *dirty = NULL;
     last_round prev = {NULL, 0, NULL, 0, NULL};
-    if (!order || !frozen || !bad ||
+    if (!order || !frozen || !bad || !core ||
         cut_blocks(m, !o.lock_border, order, &bstart, &nb) != 0)
         goto nomem;
     res = calloc(nb, sizeof *res);
@@ -672,8 +677,11 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     tmesh_mesh_check_opts chk = TMESH_MESH_CHECK_OPTS_INIT;
     size_t n = 0;
     double error = 0.0;
-    int ok = 0;
-    for (unsigned round = 0; round < MAX_ROUNDS && !ok; round++) {
+    int ok = 0, thawed = 0;
+    unsigned rings = 2;
+    size_t best_n = 0;
+    double best_error = 0.0;
+    for (unsigned round = 0; round < MAX_ROUNDS + (thawed ? THAW_ROUNDS : 0) && !ok; round++) {
         size_t nfree = 0;
         for (size_t t = 0; t < nt; t++)
             nfree += !frozen[t];
@@ -809,6 +817,39 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                 in.self_intersections = here;
         }
         ok = keeps(&in, &r);
+        size_t nf = 0;
+        for (size_t t = 0; ok && !thawed && t < nt; t++)
+            nf += frozen[t];
+        if (ok && !thawed && nf > 0 && 20 * nf > n / 3) {
+            /* The frozen patches are more than a twentieth of the result (low ratios on
+             * noisy parts): keep this result, then freeze only the triangles at the damage
+             * itself and try again, freezing one ring around new damage. */
+            thawed = 1;
+            rings = 1;
+            best_n = n;
+            best_error = error;
+            free(best);
+            if ((best = malloc((n ? n : 1) * sizeof *best)) == NULL)
+                goto nomem;
+            memcpy(best, dst, n * sizeof *dst);
+            if (count_si && remember(&prev, dst, n / 3, bad, nv) != 0)
+                goto nomem;
+            for (size_t t = 0; t < nt; t++) {
+                const uint32_t *v = m->tri + 3 * t;
+                frozen[t] = frozen[t] && (core[v[0]] || core[v[1]] || core[v[2]]);
+            }
+            ok = 0;
+            for (size_t b = 0; b < nb; b++) {
+                size_t f = 0;
+                for (size_t i = bstart[b]; i < bstart[b + 1]; i++)
+                    f += frozen[order[i]];
+                dirty[b] = f != nfz[b];
+                nfz[b] = f;
+            }
+            tmesh_log(TMESH_LOG_DEBUG, "decimation round %u: %zu frozen triangles thawed", round,
+                      nf);
+            continue;
+        }
         tmesh_log(TMESH_LOG_DEBUG,
                   "decimation round %u: %zu triangles, boundary %zu, non-manifold edges %zu, "
                   "vertices %zu, inconsistent %zu, degenerate %zu, duplicate %zu",
@@ -819,7 +860,9 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
             rep.retries++;
             if (count_si && remember(&prev, dst, n / 3, bad, nv) != 0)
                 goto nomem;
-            freeze(m, bad, frozen, 2);
+            for (size_t v = 0; v < nv; v++)
+                core[v] |= bad[v];
+            freeze(m, bad, frozen, rings);
             /* Only blocks that gained frozen triangles are simplified again. */
             for (size_t b = 0; b < nb; b++) {
                 size_t f = 0;
@@ -829,6 +872,14 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                 nfz[b] = f;
             }
         }
+    }
+    if (!ok && best != NULL) { /* thawing did not settle: the result before it */
+        ok = 1;
+        n = best_n;
+        error = best_error;
+        memcpy(dst, best, n * sizeof *dst);
+        tmesh_log(TMESH_LOG_DEBUG, "decimation: thawed patches did not settle; kept the result "
+                                   "before");
     }
     if (ok) {
         memcpy(m->tri, dst, n * sizeof *dst);
@@ -872,6 +923,8 @@ done:
     free(dst);
     free(frozen);
     free(bad);
+    free(core);
+    free(best);
     return rc;
 }
 

@@ -244,8 +244,12 @@ typedef struct tmesh_mesh_decimate_report {
  * manifold, oriented, free of degenerate and duplicate triangles; with check_intersections
  * also free of self-intersections), the input triangles around the offending vertices (two
  * rings) are frozen and the rest is simplified again by the same ratio with its border
- * locked (`retries` counts the rounds), so `triangles_after` can stay above the target. After 12
- * failing rounds the mesh is left unchanged and a warning is logged. The result never has
+ * locked (`retries` counts the rounds), so `triangles_after` can stay above the target. When
+ * the frozen triangles end up more than a twentieth of the result (low ratios on noisy
+ * parts), they are thawed once, except those at the damage itself, and the rounds go on
+ * freezing one ring around new damage (up to 8 more); the thawed result is kept when it
+ * settles, else the one before. After 12 failing rounds the mesh is left unchanged and a
+ * warning is logged. The result never has
  * fewer of those properties than the input. With retries the border is locked even when
  * lock_border is 0. The input is compared where the result is damaged: a result's
  * self-intersection is damage unless the input's triangles within two rings of it intersect
