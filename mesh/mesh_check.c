@@ -39,6 +39,17 @@ typedef struct edge_use {
     uint8_t out;   /* 1 when the triangle runs from this vertex to x */
 } edge_use;
 
+/* Insert in order of the other end (rows are short). */
+static void add_use(edge_use *use, size_t *nu, edge_use u)
+{
+    size_t q = (*nu)++;
+    while (q > 0 && use[q - 1].x > u.x) {
+        use[q] = use[q - 1];
+        q--;
+    }
+    use[q] = u;
+}
+
 static int key_cmp(const void *x, const void *y)
 {
     const uint32_t *p = x, *q = y;
@@ -141,23 +152,10 @@ static tmesh_status vtx_chunk(size_t index, void *user, tmesh_error *err)
             }
             uint32_t nx = tv[c == 2 ? 0 : c + 1], pv = tv[c == 0 ? 2 : c - 1];
             uint16_t node = (uint16_t)(nn - 1);
-            /* Insert in order of the other end (rows are short). */
-            if (nx != v) {
-                size_t q = nu++;
-                while (q > 0 && use[q - 1].x > nx) {
-                    use[q] = use[q - 1];
-                    q--;
-                }
-                use[q] = (edge_use){nx, node, 1};
-            }
-            if (pv != v) {
-                size_t q = nu++;
-                while (q > 0 && use[q - 1].x > pv) {
-                    use[q] = use[q - 1];
-                    q--;
-                }
-                use[q] = (edge_use){pv, node, 0};
-            }
+            if (nx != v)
+                add_use(use, &nu, (edge_use){nx, node, 1});
+            if (pv != v)
+                add_use(use, &nu, (edge_use){pv, node, 0});
         }
         /* Edges: the uses of each edge to a neighbour x. */
         for (size_t i = 0; i < nu;) {
