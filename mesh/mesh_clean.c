@@ -224,8 +224,8 @@ tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, unsigned threads, size_t
         start[v] = start[v + 1];
     start[nv] = 6 * m->n_triangles;
     adj_job job = {nv, start, adj, uniq, bnd};
-    (void)tmesh_parallel_for((nv + ADJ_CHUNK - 1) / ADJ_CHUNK, threads, adj_chunk, &job, NULL,
-                             NULL, NULL, NULL); /* cannot fail: threads fall back inline */
+    (void)tmesh_parallel_for((nv + ADJ_CHUNK - 1) / ADJ_CHUNK, threads, adj_chunk, &job, NULL, NULL,
+                             NULL, NULL); /* cannot fail: threads fall back inline */
     /* Close the gaps left by duplicates, in order. */
     size_t w = 0;
     for (size_t v = 0; v < nv; v++) {

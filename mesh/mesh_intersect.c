@@ -405,8 +405,7 @@ static tmesh_status pair_chunk(size_t index, void *user, tmesh_error *err)
             for (size_t b = a + 1; b < n; b++) {
                 int keep = ((ha | sa.home[b]) == 7) & !(ba[0] > sa.hi[0][b]) &
                            !(sa.lo[0][b] > ba[3]) & !(ba[1] > sa.hi[1][b]) &
-                           !(sa.lo[1][b] > ba[4]) & !(ba[2] > sa.hi[2][b]) &
-                           !(sa.lo[2][b] > ba[5]);
+                           !(sa.lo[1][b] > ba[4]) & !(ba[2] > sa.hi[2][b]) & !(sa.lo[2][b] > ba[5]);
                 sa.hit[nh] = (uint32_t)b;
                 nh += (size_t)keep;
             }

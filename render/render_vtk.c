@@ -25,8 +25,7 @@ static struct {
     tmesh_status (*add_mesh)(tmesh_vtk_scene *, const tmesh_mesh *, const float *,
                              const tmesh_vtk_material *, tmesh_error *);
     tmesh_status (*set_clip)(tmesh_vtk_scene *, const double[3], const double[3], tmesh_error *);
-    tmesh_status (*set_lights)(tmesh_vtk_scene *, const tmesh_vtk_light *, size_t,
-                               tmesh_error *);
+    tmesh_status (*set_lights)(tmesh_vtk_scene *, const tmesh_vtk_light *, size_t, tmesh_error *);
     tmesh_status (*render)(tmesh_vtk_scene *, const tmesh_vtk_camera *,
                            const tmesh_vtk_frame_opts *, uint8_t *, float *, double[4][4],
                            double[4][4], tmesh_error *);
