@@ -21,7 +21,7 @@
 #define CHECK_CHUNK 8192 /* vertices per chunk */
 
 typedef struct vtx_part {
-    size_t edges, boundary, nonmanifold, inconsistent, nm_vertices, duplicates, degenerate, used;
+    size_t edges, boundary, nonmanifold, inconsistent, nm_vertices, duplicates, used;
     double lo[3], hi[3];
 } vtx_part;
 
@@ -30,7 +30,8 @@ typedef struct vtx_job {
     const uint32_t *start, *corner; /* corner = 3 * triangle + index, grouped by vertex */
     uint8_t *flat;                  /* per triangle: 1 degenerate, 2 repeated corner       */
     uint8_t *bad;
-    vtx_part *part;
+    size_t *n_degenerate; /* per triangle chunk */
+    vtx_part *part;       /* per vertex chunk   */
 } vtx_job;
 
 typedef struct edge_use {
@@ -81,7 +82,7 @@ static tmesh_status flat_chunk(size_t index, void *user, tmesh_error *err)
         j->flat[t] = (uint8_t)(deg | rep << 1);
         n += (size_t)deg;
     }
-    j->part[index].degenerate = n;
+    j->n_degenerate[index] = n;
     return TMESH_OK;
 }
 
@@ -295,23 +296,21 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
     uint32_t *start = NULL, *corner = NULL, *vpar = NULL;
     uint8_t *used = NULL;
     size_t nchunks = (nv + CHECK_CHUNK - 1) / CHECK_CHUNK;
-    size_t nparts = nchunks > nt / (4 * CHECK_CHUNK) + 1 ? nchunks : nt / (4 * CHECK_CHUNK) + 1;
-    vtx_part *part = calloc(nparts, sizeof *part);
+    size_t tchunks = (nt + 4 * CHECK_CHUNK - 1) / (4 * CHECK_CHUNK);
+    vtx_part *part = calloc(nchunks ? nchunks : 1, sizeof *part);
+    size_t *n_degenerate = calloc(tchunks ? tchunks : 1, sizeof *n_degenerate);
     uint8_t *flat = malloc(nt ? nt : 1);
-    if (part == NULL || flat == NULL) {
+    if (part == NULL || n_degenerate == NULL || flat == NULL) {
         rc = tmesh_error_set(err, TMESH_E_NOMEM, "out of memory checking a mesh");
         goto done;
     }
     rc = corner_rows(m, &start, &corner, err);
     if (rc != TMESH_OK)
         goto done;
-    size_t tchunks = (nt + 4 * CHECK_CHUNK - 1) / (4 * CHECK_CHUNK);
-    vtx_job job = {m, start, corner, flat, bad, part};
+    vtx_job job = {m, start, corner, flat, bad, n_degenerate, part};
     rc = tmesh_parallel_for(tchunks, o.threads, flat_chunk, &job, NULL, NULL, NULL, err);
-    for (size_t c = 0; rc == TMESH_OK && c < tchunks; c++) {
-        out->n_degenerate_triangles += part[c].degenerate;
-        part[c].degenerate = 0;
-    }
+    for (size_t c = 0; rc == TMESH_OK && c < tchunks; c++)
+        out->n_degenerate_triangles += n_degenerate[c];
     if (rc == TMESH_OK)
         rc = tmesh_parallel_for(nchunks, o.threads, vtx_chunk, &job, NULL, NULL, NULL, err);
     if (rc != TMESH_OK)
@@ -399,6 +398,7 @@ tmesh_status tmesh_mesh__check(tmesh_mesh_report *out, const tmesh_mesh *m,
               out->self_intersections <= 0;
 done:
     free(part);
+    free(n_degenerate);
     free(flat);
     free(start);
     free(corner);

@@ -177,9 +177,9 @@ static tmesh_status adj_chunk(size_t index, void *user, tmesh_error *err)
             adj[k] = x;
         }
         /* Each triangle at v lists both its other corners, so a neighbour listed once shares a
-         * single triangle with v: a boundary edge (self-loops of degenerate triangles aside,
-         * as in tmesh_mesh__edges). The count is the same from the other end, so each
-         * vertex marks only itself. */
+         * single triangle with v: a boundary edge (self-loops of degenerate triangles
+         * aside). The count is the same from the other end, so each vertex marks only
+         * itself. */
         size_t w = a;
         for (size_t i = a; i < b; i++) {
             if (j->bnd && adj[i] != v && (i == a || adj[i] != adj[i - 1]) &&
@@ -384,100 +384,6 @@ int tmesh_mesh__bucket_sort(void *items, size_t n, size_t size, size_t key_off, 
     free(start);
     free(swap);
     return 0;
-}
-
-typedef tmesh_mesh__edge edge_rec;
-
-static int edge_cmp(const void *x, const void *y)
-{
-    const edge_rec *p = x, *q = y;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
-    if (p->b != q->b)
-        return p->b < q->b ? -1 : 1;
-    if (p->tri != q->tri)
-        return p->tri < q->tri ? -1 : 1;
-    return p->corner < q->corner ? -1 : p->corner > q->corner;
-}
-
-tmesh_status tmesh_mesh__edges(const tmesh_mesh *m, tmesh_mesh__edge **out, size_t *n_out,
-                               tmesh_error *err)
-{
-    /* Counting sort by the low vertex, placing edge uses in triangle order (so each bucket is
-     * already ordered by triangle and corner), then a stable insertion sort of each short
-     * bucket by the high vertex: the order of edge_cmp without a general sort. */
-    size_t nt = m->n_triangles, nv = m->n_vertices;
-    edge_rec *e = malloc((nt ? 3 * nt : 1) * sizeof *e);
-    size_t *start = calloc(nv + 1, sizeof *start);
-    if (e == NULL || start == NULL) {
-        free(e);
-        free(start);
-        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for the edge list");
-    }
-    const uint32_t *tri = m->tri;
-    for (size_t t = 0; t < nt; t++)
-        for (int c = 0; c < 3; c++) {
-            uint32_t u = tri[3 * t + c], v = tri[3 * t + (c + 1) % 3];
-            if (u != v)
-                start[(u < v ? u : v) + 1]++;
-        }
-    for (size_t v = 0; v < nv; v++)
-        start[v + 1] += start[v];
-    size_t n = start[nv];
-    for (size_t t = 0; t < nt; t++)
-        for (int c = 0; c < 3; c++) {
-            uint32_t u = tri[3 * t + c], v = tri[3 * t + (c + 1) % 3];
-            if (u == v)
-                continue;
-            edge_rec r = {u < v ? u : v, u < v ? v : u, (uint32_t)t, (uint8_t)(u < v), (uint8_t)c};
-            e[start[r.a]++] = r;
-        }
-    /* start[v] is now the end of bucket v. */
-    for (size_t v = 0, lo = 0; v < nv; lo = start[v], v++) {
-        size_t hi = start[v];
-        if (hi - lo > 64) {
-            qsort(e + lo, hi - lo, sizeof *e, edge_cmp);
-            continue;
-        }
-        for (size_t i = lo + 1; i < hi; i++) {
-            edge_rec x = e[i];
-            size_t j = i;
-            while (j > lo && e[j - 1].b > x.b) { /* stable: equal b keep triangle order */
-                e[j] = e[j - 1];
-                j--;
-            }
-            e[j] = x;
-        }
-    }
-    free(start);
-    *out = e;
-    *n_out = n;
-    return TMESH_OK;
-}
-
-tmesh_status tmesh_mesh__boundary_vertices(const tmesh_mesh *m, uint8_t **out, tmesh_error *err)
-{
-    uint8_t *b = calloc(m->n_vertices ? m->n_vertices : 1, 1);
-    if (b == NULL)
-        return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory for boundary flags");
-    edge_rec *e;
-    size_t n;
-    tmesh_status rc = tmesh_mesh__edges(m, &e, &n, err);
-    if (rc != TMESH_OK) {
-        free(b);
-        return rc;
-    }
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && e[j].a == e[i].a && e[j].b == e[i].b)
-            j++;
-        if (j - i == 1)
-            b[e[i].a] = b[e[i].b] = 1;
-        i = j;
-    }
-    free(e);
-    *out = b;
-    return TMESH_OK;
 }
 
 /* ---- welding ---- */

@@ -272,8 +272,7 @@ static size_t input_near(const tmesh_mesh *m, const uint8_t *bad, uint8_t *near,
 /* Has the input a boundary, non-manifold or inconsistent edge, a non-manifold vertex, or a
  * degenerate or duplicate triangle within one ring of the `bad` vertices? Every triangle
  * around a vertex of that ring is within two rings, so the check of those triangles is exact
- * there (only their outer rim looks open). Cheaper than checking the whole input, whose edge
- * list is the largest array of a decimation. */
+ * there (only their outer rim looks open). Cheaper than checking the whole input. */
 static tmesh_status input_edge_defects_near(const tmesh_mesh *m, const uint8_t *bad, int *found,
                                             tmesh_error *err)
 {
@@ -626,6 +625,20 @@ static void owners_of_input(const block_job *j, uint32_t *owner)
         }
 }
 
+/* dirty[b] = 1 for the blocks whose count of frozen triangles changed (or all, with `all`);
+ * nfz[b] becomes the new count. */
+static void mark_dirty(const uint8_t *frozen, const uint32_t *order, const size_t *bstart,
+                       size_t nb, size_t *nfz, uint8_t *dirty, int all)
+{
+    for (size_t b = 0; b < nb; b++) {
+        size_t f = 0;
+        for (size_t i = bstart[b]; i < bstart[b + 1]; i++)
+            f += frozen[order[i]];
+        dirty[b] = f != nfz[b] || all;
+        nfz[b] = f;
+    }
+}
+
 static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                                  tmesh_mesh_decimate_report *report_out, tmesh_error *err)
 {
@@ -679,7 +692,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     double error = 0.0;
     int ok = 0, thawed = 0;
     unsigned rings = 2;
-    size_t best_n = 0;
+    size_t best_n = 0, best_nf = 0;
     double best_error = 0.0;
     for (unsigned round = 0; round < MAX_ROUNDS + (thawed ? THAW_ROUNDS : 0) && !ok; round++) {
         size_t nfree = 0;
@@ -827,6 +840,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
             thawed = 1;
             rings = 1;
             best_n = n;
+            best_nf = nf;
             best_error = error;
             free(best);
             if ((best = malloc((n ? n : 1) * sizeof *best)) == NULL)
@@ -839,13 +853,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                 frozen[t] = frozen[t] && (core[v[0]] || core[v[1]] || core[v[2]]);
             }
             ok = 0;
-            for (size_t b = 0; b < nb; b++) {
-                size_t f = 0;
-                for (size_t i = bstart[b]; i < bstart[b + 1]; i++)
-                    f += frozen[order[i]];
-                dirty[b] = f != nfz[b];
-                nfz[b] = f;
-            }
+            mark_dirty(frozen, order, bstart, nb, nfz, dirty, 0);
             tmesh_log(TMESH_LOG_DEBUG, "decimation round %u: %zu frozen triangles thawed", round,
                       nf);
             continue;
@@ -864,20 +872,20 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                 core[v] |= bad[v];
             freeze(m, bad, frozen, rings);
             /* Only blocks that gained frozen triangles are simplified again. */
-            for (size_t b = 0; b < nb; b++) {
-                size_t f = 0;
-                for (size_t i = bstart[b]; i < bstart[b + 1]; i++)
-                    f += frozen[order[i]];
-                dirty[b] = f != nfz[b] || (round == 0 && !o.lock_border);
-                nfz[b] = f;
-            }
+            mark_dirty(frozen, order, bstart, nb, nfz, dirty, round == 0 && !o.lock_border);
         }
     }
+    size_t nf = 0; /* frozen triangles of the result kept */
+    for (size_t t = 0; t < nt; t++)
+        nf += frozen[t];
     if (!ok && best != NULL) { /* thawing did not settle: the result before it */
         ok = 1;
         n = best_n;
+        nf = best_nf;
         error = best_error;
-        memcpy(dst, best, n * sizeof *dst);
+        free(dst); /* sized for the last round, which can be smaller than `best` */
+        dst = best;
+        best = NULL;
         tmesh_log(TMESH_LOG_DEBUG, "decimation: thawed patches did not settle; kept the result "
                                    "before");
     }
@@ -891,13 +899,9 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                   "is left as it was",
                   MAX_ROUNDS);
     }
-    if (rep.retries > 0 && ok) {
-        size_t nf = 0;
-        for (size_t t = 0; t < nt; t++)
-            nf += frozen[t];
+    if (rep.retries > 0 && ok)
         tmesh_log(TMESH_LOG_NOTE, "decimation: %u repair rounds, %zu of %zu triangles frozen",
                   rep.retries, nf, nt);
-    }
     rc = tmesh_mesh__compact(m, NULL, NULL, err);
     rep.triangles_after = m->n_triangles;
     if (rc == TMESH_OK && report_out)

@@ -58,8 +58,9 @@ void tmesh_mesh__measure(const tmesh_mesh *m, double *volume_mm3_out, double *ar
 /**
  * Vertex adjacency as compressed rows: neighbours of v are adj[start[v] .. start[v+1]), sorted
  * and unique. With boundary_out, also the vertices on boundary edges (edges of exactly one
- * triangle), as tmesh_mesh__boundary_vertices marks them. Rows are sorted on up to `threads`
- * threads (0: one per core); the result does not depend on it. Caller frees all with free().
+ * triangle; self-loops of degenerate triangles do not count). Rows are sorted on up to
+ * `threads` threads (0: one per core); the result does not depend on it. Caller frees all
+ * with free().
  */
 tmesh_status tmesh_mesh__adjacency(const tmesh_mesh *m, unsigned threads, size_t **start_out,
                                    uint32_t **adj_out, uint8_t **boundary_out, tmesh_error *err);
@@ -82,19 +83,6 @@ int tmesh_mesh__bucket_sort(void *items, size_t n, size_t size, size_t key_off, 
 int tmesh_mesh__group_positions(const float *xyz, const uint16_t *labels, const uint8_t *used,
                                 size_t nv, int bitwise, uint32_t *first);
 
-/** Undirected edge use: triangle `tri` runs from its corner `corner` to the next corner. */
-typedef struct tmesh_mesh__edge {
-    uint32_t a, b; /* a < b */
-    uint32_t tri;
-    uint8_t fwd; /* 1 when the triangle runs a -> b */
-    uint8_t corner;
-} tmesh_mesh__edge;
-
-/** Edge uses of all triangles (self-loops of degenerate triangles skipped), sorted by
- *  (a, b, tri, corner). Caller frees with free(). */
-tmesh_status tmesh_mesh__edges(const tmesh_mesh *m, tmesh_mesh__edge **out, size_t *n_out,
-                               tmesh_error *err);
-
 /** tmesh_mesh_check that also sets bad[v] = 1 (when `bad` is not NULL; n_vertices entries,
  *  zeroed by the caller) for every vertex of a boundary, non-manifold or inconsistent edge, a
  *  non-manifold vertex, or a degenerate or duplicate triangle. With topology_only, components,
@@ -112,9 +100,6 @@ tmesh_status tmesh_mesh__count_self_intersections(const tmesh_mesh *m, const dou
                                                   const double hi[3], unsigned threads,
                                                   const uint8_t *changed, long *out, uint8_t *bad,
                                                   tmesh_error *err);
-
-/** Mark vertices on boundary edges (edges of exactly one triangle); caller frees. */
-tmesh_status tmesh_mesh__boundary_vertices(const tmesh_mesh *m, uint8_t **out, tmesh_error *err);
 
 /** A triangle's corners in ascending order into s; returns the number of swaps made (odd when
  *  the triangle's order is an odd permutation of the sorted one). */

@@ -105,11 +105,6 @@ tmesh_status tmesh_vtk_load(tmesh_error *err)
     return TMESH_OK;
 }
 
-void tmesh_vtk_init(void)
-{
-    (void)tmesh_vtk_load(NULL);
-}
-
 tmesh_status tmesh_vtk_scene_new(tmesh_vtk_scene **out, void *x_display, unsigned w, unsigned h,
                                  tmesh_error *err)
 {

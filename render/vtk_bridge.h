@@ -20,8 +20,8 @@ extern "C" {
 /** Opaque bridge state: one VTK render window, renderer and the actors (defined in the .cpp). */
 typedef struct tmesh_vtk_scene tmesh_vtk_scene;
 
-/** Once per process, before any other bridge call: global warning display off, VTK's output
- *  window silenced. Idempotent. */
+/** Once per process, before any other bridge call (tmesh_vtk_load calls it): global warning
+ *  display off, VTK's output window silenced. Idempotent. */
 void tmesh_vtk_init(void);
 
 /** Surface material of one mesh. */
