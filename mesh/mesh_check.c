@@ -67,6 +67,47 @@ static uint16_t root_of(uint16_t *par, uint16_t x)
     return x;
 }
 
+#define FAN_MAX 16 /* the quick test below takes rows up to this long */
+
+/* The common case, decided quickly: the n >= 3 triangles of row `corner` around v are proper
+ * and form one closed fan, each neighbour met once as the head of an edge leaving v and once
+ * as the tail of an edge arriving at v. Then every edge of v is used twice with opposite
+ * directions, v is manifold, and no two of its triangles have the same corners (two such
+ * would close a cycle of two). *higher = the neighbours above v (the edges counted at v). */
+static int closed_fan(const tmesh_mesh *m, const uint32_t *corner, const uint8_t *flat, size_t n,
+                      size_t v, size_t *higher)
+{
+    uint32_t nx[FAN_MAX], pv[FAN_MAX];
+    size_t h = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t k = corner[i], t = k / 3, c = k - 3 * t;
+        if (flat[t])
+            return 0;
+        const uint32_t *tv = m->tri + 3 * (size_t)t;
+        nx[i] = tv[c == 2 ? 0 : c + 1];
+        pv[i] = tv[c == 0 ? 2 : c - 1];
+        h += nx[i] > v;
+    }
+    /* Walk from triangle 0 to the one whose arriving edge leaves from where this one's leaving
+     * edge goes; the next must be unique, and the walk must come back to 0 after exactly n
+     * steps (then it met every triangle once). */
+    size_t i = 0;
+    for (size_t step = 1; step <= n; step++) {
+        size_t next = n;
+        for (size_t q = 0; q < n; q++)
+            if (pv[q] == nx[i]) {
+                if (next != n)
+                    return 0;
+                next = q;
+            }
+        if (next == n || (next == 0) != (step == n))
+            return 0;
+        i = next;
+    }
+    *higher = h;
+    return 1;
+}
+
 /* Triangles: degenerate (counted here) or with a repeated corner (no fan). */
 static tmesh_status flat_chunk(size_t index, void *user, tmesh_error *err)
 {
@@ -136,6 +177,11 @@ static tmesh_status vtx_chunk(size_t index, void *user, tmesh_error *err)
             double x = m->xyz[3 * v + k];
             pt->lo[k] = fmin(pt->lo[k], x);
             pt->hi[k] = fmax(pt->hi[k], x);
+        }
+        size_t higher = 0;
+        if (n >= 3 && n <= FAN_MAX && closed_fan(m, j->corner + a, j->flat, n, v, &higher)) {
+            pt->edges += higher;
+            continue;
         }
         int badv = 0;
         size_t nu = 0, nn = 0;
