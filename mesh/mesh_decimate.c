@@ -416,7 +416,7 @@ static uint8_t *changed_since(const last_round *p, const uint32_t *tri, size_t n
  * (the seam) are then simplified in one more pass over the triangles around them. When a
  * result breaks the mesh, only the blocks with newly frozen triangles are simplified again.
  * The cut depends on the mesh alone, so the result is the same at any thread count. */
-#define BLOCK_TRIS 65536
+#define BLOCK_TRIS 32768
 #define GRID 16
 #define MULTI UINT32_MAX        /* owner of a vertex that several blocks use */
 #define NOBODY (UINT32_MAX - 1) /* owner of a vertex that no block uses */
