@@ -12,11 +12,12 @@
  * into blocks simplified in parallel, with a last pass over the seams between blocks; a repair
  * round simplifies again only the blocks that gained frozen triangles. Frozen patches that
  * end up a large part of the result (low ratios) are thawed once down to the triangles at the
- * damage itself, and the rounds go on (the result before is kept if they do not settle). What
- * the input had is
- * looked at where the result is damaged (its triangles within two rings), and the whole input
- * only when it has a defect of its own there. The error bound in mm is
- * converted to meshoptimizer's relative error with meshopt_simplifyScale of each part.
+ * damage itself, and the rounds go on (the result before is kept if they do not settle).
+ * Self-intersections that keep coming back stop counting as damage after a few rounds; the
+ * ones left are counted and reported. What the input had is looked at where the result is
+ * damaged (its triangles within two rings), and the whole input only when it has a defect of
+ * its own there. The error bound in mm is converted to meshoptimizer's relative error with
+ * meshopt_simplifyScale of each part.
  * Everything is deterministic and independent of the thread count.
  */
 #include "mesh_int.h"
@@ -26,8 +27,9 @@
 #include <meshoptimizer.h>
 #include <string.h>
 
-#define MAX_ROUNDS 12
+#define MAX_ROUNDS 16
 #define THAW_ROUNDS 8 /* more rounds after the frozen patches were thawed */
+#define SI_ROUNDS 6   /* rounds after which new self-intersections no longer count as damage */
 
 /* Does `r` keep every good property that `in` had? */
 static int keeps(const tmesh_mesh_report *in, const tmesh_mesh_report *r)
@@ -323,8 +325,8 @@ static tmesh_status input_intersections_near(const tmesh_mesh *m, const uint8_t 
     part.tri = tri;
     part.n_triangles = n;
     part.normals = NULL;
-    tmesh_status rc = tmesh_mesh__count_self_intersections(&part, lo, hi, threads, NULL, out, NULL,
-                                                           err);
+    tmesh_status rc =
+        tmesh_mesh__count_self_intersections(&part, lo, hi, threads, NULL, out, NULL, err);
     free(near);
     free(tri);
     return rc;
@@ -550,8 +552,8 @@ static int simplify_part(const tmesh_mesh *m, const uint32_t *tri, size_t n_tri,
     float scale = meshopt_simplifyScale(xyz, nl, 3 * sizeof(float));
     float rel = max_error > 0.0 && scale > 0.0f ? (float)(max_error / scale) : 1e10f;
     float result = 0.0f;
-    size_t n = meshopt_simplify(out, idx, ni, xyz, nl, 3 * sizeof(float), goal, rel, options,
-                                &result);
+    size_t n =
+        meshopt_simplify(out, idx, ni, xyz, nl, 3 * sizeof(float), goal, rel, options, &result);
     for (size_t i = 0; i < n; i++)
         out[i] = glob[out[i]];
     *n_out = n / 3;
@@ -644,7 +646,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
 {
     tmesh_status rc = TMESH_OK;
     size_t nt = m->n_triangles, nv = m->n_vertices;
-    tmesh_mesh_decimate_report rep = {nt, nt, 0.0, 0};
+    tmesh_mesh_decimate_report rep = {nt, nt, 0.0, 0, -1};
     if (nt == 0 || o.ratio == 1.0) {
         if (report_out)
             *report_out = rep;
@@ -690,7 +692,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     tmesh_mesh_check_opts chk = TMESH_MESH_CHECK_OPTS_INIT;
     size_t n = 0;
     double error = 0.0;
-    int ok = 0, thawed = 0;
+    int ok = 0, thawed = 0, si_given_up = 0;
     unsigned rings = 2;
     size_t best_n = 0, best_nf = 0;
     double best_error = 0.0;
@@ -698,10 +700,14 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         size_t nfree = 0;
         for (size_t t = 0; t < nt; t++)
             nfree += !frozen[t];
-        block_job j = {m, order, bstart, nb, frozen, dirty, NULL, o.ratio, o.max_error,
-                       o.lock_border || round > 0 ? (unsigned)meshopt_SimplifyLockBorder
-                                                            : 0u,
-                       res, n_res, err_mm};
+        block_job j = {
+            m,           order,
+            bstart,      nb,
+            frozen,      dirty,
+            NULL,        o.ratio,
+            o.max_error, o.lock_border || round > 0 ? (unsigned)meshopt_SimplifyLockBorder : 0u,
+            res,         n_res,
+            err_mm};
         if (nb > 1) {
             owners_of_input(&j, owner);
             j.owner = owner;
@@ -734,8 +740,8 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                 error = fmax(error, err_mm[b]);
                 for (size_t t = 0; t < n_res[b]; t++) {
                     const unsigned int *v = res[b] + 3 * t;
-                    if (nb == 1 || (owner[v[0]] != MULTI && owner[v[1]] != MULTI &&
-                                    owner[v[2]] != MULTI)) {
+                    if (nb == 1 ||
+                        (owner[v[0]] != MULTI && owner[v[1]] != MULTI && owner[v[2]] != MULTI)) {
                         if (pass == 1)
                             memcpy(dst + 3 * n++, v, 3 * sizeof *v);
                     } else if (pass == 0) {
@@ -789,7 +795,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         tmesh_mesh_report r;
         memset(bad, 0, nv ? nv : 1);
         /* Self-intersections count as damage until the input is seen to have some. */
-        int count_si = o.check_intersections && in.self_intersections <= 0;
+        int count_si = o.check_intersections && in.self_intersections <= 0 && !si_given_up;
         uint8_t *changed = NULL;
         if (count_si && round > 0 && (changed = changed_since(&prev, view.tri, n / 3)) == NULL)
             goto nomem;
@@ -873,6 +879,16 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
             freeze(m, bad, frozen, rings);
             /* Only blocks that gained frozen triangles are simplified again. */
             mark_dirty(frozen, order, bstart, nb, nfz, dirty, round == 0 && !o.lock_border);
+            if (count_si && round + 1 == SI_ROUNDS) {
+                /* Thin parts simplified at low ratios keep crossing themselves somewhere
+                 * new: from now on only the edges, vertices and triangles count, and the
+                 * crossings left are counted and reported at the end. */
+                si_given_up = 1;
+                tmesh_log(TMESH_LOG_DEBUG,
+                          "decimation round %u: self-intersections no longer "
+                          "count as damage",
+                          round);
+            }
         }
     }
     size_t nf = 0; /* frozen triangles of the result kept */
@@ -893,6 +909,20 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         memcpy(m->tri, dst, n * sizeof *dst);
         m->n_triangles = n / 3;
         rep.error_mm = error;
+        if (si_given_up) {
+            tmesh_mesh_report r;
+            chk.self_intersections = 1;
+            rc = tmesh_mesh__check(&r, m, &chk, NULL, 1, err);
+            if (rc != TMESH_OK)
+                goto done;
+            rep.self_intersections = r.self_intersections;
+            if (r.self_intersections > 0)
+                tmesh_log(TMESH_LOG_WARN,
+                          "decimation to %g left %ld pairs of crossing triangles (thin parts "
+                          "simplified into each other); a higher ratio or smoothing first "
+                          "avoids them",
+                          o.ratio, r.self_intersections);
+        }
     } else {
         tmesh_log(TMESH_LOG_WARN,
                   "decimation kept breaking the mesh after %u rounds; the mesh "
@@ -981,7 +1011,7 @@ tmesh_status tmesh_mesh_decimate(tmesh_mesh *m, const tmesh_mesh_decimate_opts *
         return tmesh_error_set(err, TMESH_E_NOMEM, "out of memory decimating by label");
     for (size_t t = 0; t < m->n_triangles; t++)
         seen[m->labels[m->tri[3 * t]]] = 1;
-    tmesh_mesh_decimate_report total = {m->n_triangles, 0, 0.0, 0};
+    tmesh_mesh_decimate_report total = {m->n_triangles, 0, 0.0, 0, -1};
     tmesh_mesh *acc = NULL;
     rc = tmesh_mesh_new(&acc, 0, 0, TMESH_MESH_LABELS, err);
     for (uint32_t l = 0; l < 65536 && rc == TMESH_OK; l++) {
@@ -994,6 +1024,10 @@ tmesh_status tmesh_mesh_decimate(tmesh_mesh *m, const tmesh_mesh_decimate_opts *
             rc = decimate_one(s, o, &r, err);
         if (rc == TMESH_OK) {
             total.retries += r.retries;
+            if (r.self_intersections >= 0)
+                total.self_intersections =
+                    (total.self_intersections > 0 ? total.self_intersections : 0) +
+                    r.self_intersections;
             if (r.error_mm > total.error_mm)
                 total.error_mm = r.error_mm;
             size_t nv = acc->n_vertices + s->n_vertices, nt = acc->n_triangles + s->n_triangles;

@@ -229,6 +229,8 @@ typedef struct tmesh_mesh_decimate_report {
     size_t triangles_before, triangles_after;
     double error_mm;  /* deviation estimated by the simplifier, mm             */
     unsigned retries; /* repair rounds because a result broke the mesh        */
+    long self_intersections; /* crossing triangle pairs in the result, counted only
+                                when new ones stopped counting as damage; else -1 */
 } tmesh_mesh_decimate_report;
 
 /**
@@ -248,15 +250,18 @@ typedef struct tmesh_mesh_decimate_report {
  * the frozen triangles end up more than a twentieth of the result (low ratios on noisy
  * parts), they are thawed once, except those at the damage itself, and the rounds go on
  * freezing one ring around new damage (up to 8 more); the thawed result is kept when it
- * settles, else the one before. After 12 failing rounds the mesh is left unchanged and a
- * warning is logged. The result never has
- * fewer of those properties than the input. With retries the border is locked even when
+ * settles, else the one before. After 6 failing rounds with check_intersections, new
+ * self-intersections stop counting as damage (thin parts simplified at low ratios keep
+ * crossing somewhere new); the result's crossings are then counted into
+ * `self_intersections` and a warning is logged. After 16 failing rounds the mesh is left
+ * unchanged and a warning is logged. Apart from those reported crossings, the result never
+ * has fewer of those properties than the input. With retries the border is locked even when
  * lock_border is 0. The input is compared where the result is damaged: a result's
  * self-intersection is damage unless the input's triangles within two rings of it intersect
  * too, and the whole input's edges are checked only when its triangles within two rings of a
  * damaged edge have such a defect themselves.
  *
- * With lock_border set, a mesh of 131072 triangles or more is cut into blocks of about 65536
+ * With lock_border set, a mesh of 65536 triangles or more is cut into blocks of about 32768
  * triangles (by the position of their centres), each simplified with its border locked, in
  * parallel; then the triangles around the seams between blocks are simplified together so
  * that the whole meets the target. A repair round simplifies again only the blocks with newly
