@@ -27,9 +27,9 @@
 #include <meshoptimizer.h>
 #include <string.h>
 
-#define MAX_ROUNDS 16
+#define MAX_ROUNDS 12
 #define THAW_ROUNDS 8 /* more rounds after the frozen patches were thawed */
-#define SI_ROUNDS 6   /* rounds after which new self-intersections no longer count as damage */
+#define EDGE_ROUNDS 8 /* more rounds in which only the edges, vertices and triangles count */
 
 /* Does `r` keep every good property that `in` had? */
 static int keeps(const tmesh_mesh_report *in, const tmesh_mesh_report *r)
@@ -696,7 +696,8 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     unsigned rings = 2;
     size_t best_n = 0, best_nf = 0;
     double best_error = 0.0;
-    for (unsigned round = 0; round < MAX_ROUNDS + (thawed ? THAW_ROUNDS : 0) && !ok; round++) {
+    unsigned limit = MAX_ROUNDS, round = 0;
+    for (; round < limit && !ok; round++) {
         size_t nfree = 0;
         for (size_t t = 0; t < nt; t++)
             nfree += !frozen[t];
@@ -845,6 +846,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
              * itself and try again, freezing one ring around new damage. */
             thawed = 1;
             rings = 1;
+            limit = (limit > MAX_ROUNDS ? limit : MAX_ROUNDS) + THAW_ROUNDS;
             best_n = n;
             best_nf = nf;
             best_error = error;
@@ -879,11 +881,12 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
             freeze(m, bad, frozen, rings);
             /* Only blocks that gained frozen triangles are simplified again. */
             mark_dirty(frozen, order, bstart, nb, nfz, dirty, round == 0 && !o.lock_border);
-            if (count_si && round + 1 == SI_ROUNDS) {
-                /* Thin parts simplified at low ratios keep crossing themselves somewhere
-                 * new: from now on only the edges, vertices and triangles count, and the
-                 * crossings left are counted and reported at the end. */
+            if (round + 1 == limit && best == NULL && count_si) {
+                /* Thin parts simplified at low ratios can keep crossing each other somewhere
+                 * new: rather than give up, go on with only the edges, vertices and
+                 * triangles counting, and report the crossings left. */
                 si_given_up = 1;
+                limit += EDGE_ROUNDS;
                 tmesh_log(TMESH_LOG_DEBUG,
                           "decimation round %u: self-intersections no longer "
                           "count as damage",
@@ -927,7 +930,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         tmesh_log(TMESH_LOG_WARN,
                   "decimation kept breaking the mesh after %u rounds; the mesh "
                   "is left as it was",
-                  MAX_ROUNDS);
+                  round);
     }
     if (rep.retries > 0 && ok)
         tmesh_log(TMESH_LOG_NOTE, "decimation: %u repair rounds, %zu of %zu triangles frozen",

@@ -250,11 +250,11 @@ typedef struct tmesh_mesh_decimate_report {
  * the frozen triangles end up more than a twentieth of the result (low ratios on noisy
  * parts), they are thawed once, except those at the damage itself, and the rounds go on
  * freezing one ring around new damage (up to 8 more); the thawed result is kept when it
- * settles, else the one before. After 6 failing rounds with check_intersections, new
- * self-intersections stop counting as damage (thin parts simplified at low ratios keep
- * crossing somewhere new); the result's crossings are then counted into
- * `self_intersections` and a warning is logged. After 16 failing rounds the mesh is left
- * unchanged and a warning is logged. Apart from those reported crossings, the result never
+ * settles, else the one before. When 12 rounds never settle and self-intersections were
+ * counted (thin parts simplified at low ratios can keep crossing somewhere new), 8 more
+ * rounds follow in which only the other properties count; the result's crossings are then
+ * counted into `self_intersections` and a warning is logged. When those do not settle
+ * either, the mesh is left unchanged and a warning is logged. Apart from those reported crossings, the result never
  * has fewer of those properties than the input. With retries the border is locked even when
  * lock_border is 0. The input is compared where the result is damaged: a result's
  * self-intersection is damage unless the input's triangles within two rings of it intersect
