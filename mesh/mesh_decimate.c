@@ -325,8 +325,8 @@ static tmesh_status input_intersections_near(const tmesh_mesh *m, const uint8_t 
     part.tri = tri;
     part.n_triangles = n;
     part.normals = NULL;
-    tmesh_status rc =
-        tmesh_mesh__count_self_intersections(&part, lo, hi, threads, NULL, out, NULL, err);
+    tmesh_status rc = tmesh_mesh__count_self_intersections(&part, lo, hi, threads, NULL, out, NULL,
+                                                           err);
     free(near);
     free(tri);
     return rc;
@@ -552,8 +552,8 @@ static int simplify_part(const tmesh_mesh *m, const uint32_t *tri, size_t n_tri,
     float scale = meshopt_simplifyScale(xyz, nl, 3 * sizeof(float));
     float rel = max_error > 0.0 && scale > 0.0f ? (float)(max_error / scale) : 1e10f;
     float result = 0.0f;
-    size_t n =
-        meshopt_simplify(out, idx, ni, xyz, nl, 3 * sizeof(float), goal, rel, options, &result);
+    size_t n = meshopt_simplify(out, idx, ni, xyz, nl, 3 * sizeof(float), goal, rel, options,
+                                &result);
     for (size_t i = 0; i < n; i++)
         out[i] = glob[out[i]];
     *n_out = n / 3;
@@ -701,14 +701,10 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         size_t nfree = 0;
         for (size_t t = 0; t < nt; t++)
             nfree += !frozen[t];
-        block_job j = {
-            m,           order,
-            bstart,      nb,
-            frozen,      dirty,
-            NULL,        o.ratio,
-            o.max_error, o.lock_border || round > 0 ? (unsigned)meshopt_SimplifyLockBorder : 0u,
-            res,         n_res,
-            err_mm};
+        block_job j = {m, order, bstart, nb, frozen, dirty, NULL, o.ratio, o.max_error,
+                       o.lock_border || round > 0 ? (unsigned)meshopt_SimplifyLockBorder
+                                                            : 0u,
+                       res, n_res, err_mm};
         if (nb > 1) {
             owners_of_input(&j, owner);
             j.owner = owner;
@@ -741,8 +737,8 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                 error = fmax(error, err_mm[b]);
                 for (size_t t = 0; t < n_res[b]; t++) {
                     const unsigned int *v = res[b] + 3 * t;
-                    if (nb == 1 ||
-                        (owner[v[0]] != MULTI && owner[v[1]] != MULTI && owner[v[2]] != MULTI)) {
+                    if (nb == 1 || (owner[v[0]] != MULTI && owner[v[1]] != MULTI &&
+                                    owner[v[2]] != MULTI)) {
                         if (pass == 1)
                             memcpy(dst + 3 * n++, v, 3 * sizeof *v);
                     } else if (pass == 0) {
@@ -888,8 +884,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
                 si_given_up = 1;
                 limit += EDGE_ROUNDS;
                 tmesh_log(TMESH_LOG_DEBUG,
-                          "decimation round %u: self-intersections no longer "
-                          "count as damage",
+                          "decimation round %u: self-intersections no longer count as damage",
                           round);
             }
         }
