@@ -117,90 +117,119 @@ static size_t drop_folded_pairs(uint32_t *idx, size_t n, size_t nv)
     return 3 * w;
 }
 
-typedef struct ekey {
-    uint32_t a, b, t;
-} ekey;
-
-static int ekey_cmp(const void *x, const void *y)
-{
-    const ekey *p = x, *q = y;
-    if (p->a != q->a)
-        return p->a < q->a ? -1 : 1;
-    if (p->b != q->b)
-        return p->b < q->b ? -1 : 1;
-    return p->t < q->t ? -1 : p->t > q->t;
-}
-
 static double d2(const float *p, const float *q)
 {
     double x = (double)p[0] - q[0], y = (double)p[1] - q[1], z = (double)p[2] - q[2];
     return x * x + y * y + z * z;
 }
 
+/* The edge a sliver is split across: its longest, a -> b in the triangle's order, with c the
+ * vertex on it. 0 when c sits on an end (no split point). */
+static int sliver_edge(const uint32_t *v, const float *xyz, uint32_t *a, uint32_t *b, uint32_t *c)
+{
+    int best = 0;
+    double bl = -1.0;
+    for (int k = 0; k < 3; k++) {
+        double l = d2(xyz + 3 * v[k], xyz + 3 * v[(k + 1) % 3]);
+        if (l > bl) {
+            bl = l;
+            best = k;
+        }
+    }
+    *a = v[best], *b = v[(best + 1) % 3], *c = v[(best + 2) % 3];
+    return d2(xyz + 3 * *c, xyz + 3 * *a) != 0.0 && d2(xyz + 3 * *c, xyz + 3 * *b) != 0.0;
+}
+
+/* One split edge (lo < hi) and the triangles that use it, in triangle order (the first two). */
+typedef struct split_edge {
+    uint32_t lo, hi, uses, t[2];
+} split_edge;
+
+static size_t edge_slot(const split_edge *h, size_t mask, uint32_t lo, uint32_t hi)
+{
+    uint64_t x = (uint64_t)lo * 0x9E3779B97F4A7C15ull ^ (uint64_t)hi * 0xC2B2AE3D27D4EB4Full;
+    size_t i = (size_t)(x >> 32) & mask;
+    while (h[i].lo != UINT32_MAX && (h[i].lo != lo || h[i].hi != hi))
+        i = (i + 1) & mask;
+    return i;
+}
+
 /* On flat parts meshoptimizer can leave a sliver (a, b, c) with c on the segment ab. It is
  * removed by splitting the neighbour across ab, (b, a, d), at c into (b, c, d) and (c, a, d):
- * same triangle count, every edge still used twice, winding kept. Returns 0 or -1 (memory). */
+ * same triangle count, every edge still used twice, winding kept. A pass finds the slivers,
+ * counts the users of their edges in one sweep over all edges (a table of just those edges),
+ * then splits where the edge has exactly one other, untouched user; passes repeat (at most 4)
+ * while they change something. Returns 0 or -1 (memory). */
 static int repair_slivers(uint32_t *idx, size_t n, size_t nv, const float *xyz)
 {
     size_t nt = n / 3;
-    ekey *e = malloc((nt ? 3 * nt : 1) * sizeof *e);
-    uint8_t *touched = malloc(nt ? nt : 1);
-    if (e == NULL || touched == NULL) {
-        free(e);
-        free(touched);
-        return -1;
-    }
+    uint32_t *sl = NULL;
+    split_edge *h = NULL;
+    uint8_t *touched = NULL, *low = calloc(nv ? nv : 1, 1);
+    int rc = -1;
+    if (low == NULL)
+        goto done;
     for (int pass = 0; pass < 4; pass++) {
-        size_t nd = 0;
+        size_t ns = 0;
         for (size_t t = 0; t < nt; t++) {
             const uint32_t *v = idx + 3 * t;
-            nd += v[0] != v[1] && v[1] != v[2] && v[0] != v[2] && tmesh_mesh__degenerate(xyz, v);
+            ns += v[0] != v[1] && v[1] != v[2] && v[0] != v[2] && tmesh_mesh__degenerate(xyz, v);
         }
-        if (nd == 0)
+        if (ns == 0)
             break;
-        for (size_t t = 0; t < nt; t++)
-            for (int c = 0; c < 3; c++) {
-                uint32_t u = idx[3 * t + c], w = idx[3 * t + (c + 1) % 3];
-                ekey k = {u < w ? u : w, u < w ? w : u, (uint32_t)t};
-                e[3 * t + c] = k;
-            }
-        if (tmesh_mesh__bucket_sort(e, 3 * nt, sizeof *e, offsetof(ekey, a), nv, ekey_cmp) != 0)
-            qsort(e, 3 * nt, sizeof *e, ekey_cmp);
-        memset(touched, 0, nt);
+        size_t cap = 16;
+        while (cap < 2 * ns)
+            cap *= 2;
+        free(sl);
+        free(h);
+        sl = malloc(ns * sizeof *sl);
+        h = malloc(cap * sizeof *h);
+        if (touched == NULL)
+            touched = malloc(nt);
+        if (sl == NULL || h == NULL || touched == NULL)
+            goto done;
+        for (size_t i = 0; i < cap; i++)
+            h[i].lo = UINT32_MAX;
+        ns = 0;
         for (size_t t = 0; t < nt; t++) {
-            uint32_t *v = idx + 3 * t;
-            if (touched[t] || v[0] == v[1] || v[1] == v[2] || v[0] == v[2] ||
-                !tmesh_mesh__degenerate(xyz, v))
+            const uint32_t *v = idx + 3 * t;
+            uint32_t a, b, c;
+            if (v[0] == v[1] || v[1] == v[2] || v[0] == v[2] || !tmesh_mesh__degenerate(xyz, v))
                 continue;
-            /* Longest edge a -> b (in the triangle's order); c is the vertex on it. */
-            int best = 0;
-            double bl = -1.0;
-            for (int c = 0; c < 3; c++) {
-                double l = d2(xyz + 3 * v[c], xyz + 3 * v[(c + 1) % 3]);
-                if (l > bl) {
-                    bl = l;
-                    best = c;
-                }
+            sl[ns++] = (uint32_t)t;
+            if (!sliver_edge(v, xyz, &a, &b, &c))
+                continue;
+            uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+            split_edge *e = h + edge_slot(h, cap - 1, lo, hi);
+            if (e->lo == UINT32_MAX)
+                *e = (split_edge){lo, hi, 0, {0, 0}};
+            low[lo] = 1;
+        }
+        for (size_t t = 0; t < nt; t++)
+            for (int k = 0; k < 3; k++) {
+                uint32_t u = idx[3 * t + k], w = idx[3 * t + (k + 1) % 3];
+                uint32_t lo = u < w ? u : w, hi = u < w ? w : u;
+                if (!low[lo])
+                    continue;
+                split_edge *e = h + edge_slot(h, cap - 1, lo, hi);
+                if (e->lo == UINT32_MAX)
+                    continue;
+                if (e->uses < 2)
+                    e->t[e->uses] = (uint32_t)t;
+                e->uses++;
             }
-            uint32_t a = v[best], b = v[(best + 1) % 3], c = v[(best + 2) % 3];
-            if (d2(xyz + 3 * c, xyz + 3 * a) == 0.0 || d2(xyz + 3 * c, xyz + 3 * b) == 0.0)
-                continue; /* c sits on an end: no split point */
-            ekey key = {a < b ? a : b, a < b ? b : a, 0};
-            size_t lo = 0, hi = 3 * nt;
-            while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                if (e[mid].a < key.a || (e[mid].a == key.a && e[mid].b < key.b))
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            size_t run = 0, other = SIZE_MAX;
-            for (size_t i = lo; i < 3 * nt && e[i].a == key.a && e[i].b == key.b; i++) {
-                run++;
-                if (e[i].t != t)
-                    other = e[i].t;
-            }
-            if (run != 2 || other == SIZE_MAX || touched[other])
+        memset(touched, 0, nt);
+        int changed = 0;
+        for (size_t i = 0; i < ns; i++) {
+            size_t t = sl[i];
+            uint32_t *v = idx + 3 * t, a, b, c;
+            if (touched[t] || !sliver_edge(v, xyz, &a, &b, &c))
+                continue;
+            const split_edge *e = h + edge_slot(h, cap - 1, a < b ? a : b, a < b ? b : a);
+            if (e->uses != 2 || (e->t[0] != t && e->t[1] != t))
+                continue;
+            size_t other = e->t[0] != t ? e->t[0] : e->t[1];
+            if (touched[other])
                 continue;
             uint32_t *u = idx + 3 * other;
             int at = -1; /* u must run b -> a */
@@ -215,11 +244,21 @@ static int repair_slivers(uint32_t *idx, size_t n, size_t nv, const float *xyz)
             u[0] = b, u[1] = c, u[2] = d;
             v[0] = c, v[1] = a, v[2] = d;
             touched[t] = touched[other] = 1;
+            changed = 1;
         }
+        for (size_t i = 0; i < cap; i++)
+            if (h[i].lo != UINT32_MAX)
+                low[h[i].lo] = 0;
+        if (!changed) /* the next pass would find the same slivers and do the same nothing */
+            break;
     }
-    free(e);
+    rc = 0;
+done:
+    free(sl);
+    free(h);
     free(touched);
-    return 0;
+    free(low);
+    return rc;
 }
 
 /* Triangles with a repeated vertex or a zero cross product, as the check counts them. */
