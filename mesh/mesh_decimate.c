@@ -169,35 +169,37 @@ static int repair_slivers(uint32_t *idx, size_t n, size_t nv, const float *xyz)
     int rc = -1;
     if (low == NULL)
         goto done;
+    size_t sl_cap = 0;
     for (int pass = 0; pass < 4; pass++) {
         size_t ns = 0;
         for (size_t t = 0; t < nt; t++) {
             const uint32_t *v = idx + 3 * t;
-            ns += v[0] != v[1] && v[1] != v[2] && v[0] != v[2] && tmesh_mesh__degenerate(xyz, v);
+            if (v[0] == v[1] || v[1] == v[2] || v[0] == v[2] || !tmesh_mesh__degenerate(xyz, v))
+                continue;
+            if (ns == sl_cap) {
+                uint32_t *g = realloc(sl, (sl_cap = sl_cap ? 2 * sl_cap : 64) * sizeof *sl);
+                if (g == NULL)
+                    goto done;
+                sl = g;
+            }
+            sl[ns++] = (uint32_t)t;
         }
         if (ns == 0)
             break;
         size_t cap = 16;
         while (cap < 2 * ns)
             cap *= 2;
-        free(sl);
         free(h);
-        sl = malloc(ns * sizeof *sl);
         h = malloc(cap * sizeof *h);
         if (touched == NULL)
             touched = malloc(nt);
-        if (sl == NULL || h == NULL || touched == NULL)
+        if (h == NULL || touched == NULL)
             goto done;
         for (size_t i = 0; i < cap; i++)
             h[i].lo = UINT32_MAX;
-        ns = 0;
-        for (size_t t = 0; t < nt; t++) {
-            const uint32_t *v = idx + 3 * t;
+        for (size_t i = 0; i < ns; i++) {
             uint32_t a, b, c;
-            if (v[0] == v[1] || v[1] == v[2] || v[0] == v[2] || !tmesh_mesh__degenerate(xyz, v))
-                continue;
-            sl[ns++] = (uint32_t)t;
-            if (!sliver_edge(v, xyz, &a, &b, &c))
+            if (!sliver_edge(idx + 3 * (size_t)sl[i], xyz, &a, &b, &c))
                 continue;
             uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
             split_edge *e = h + edge_slot(h, cap - 1, lo, hi);
