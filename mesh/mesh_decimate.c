@@ -958,8 +958,8 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
             if (r.self_intersections > 0)
                 tmesh_log(TMESH_LOG_WARN,
                           "decimation to %g left %ld pairs of crossing triangles (thin parts "
-                          "simplified into each other); a higher ratio or smoothing first "
-                          "avoids them",
+                          "simplified into each other); a higher ratio, or smoothing first, "
+                          "leaves fewer",
                           o.ratio, r.self_intersections);
         }
     } else {
