@@ -13,8 +13,9 @@
  * round simplifies again only the blocks that gained frozen triangles. Frozen patches that
  * end up a large part of the result (low ratios) are thawed once down to the triangles at the
  * damage itself, and the rounds go on (the result before is kept if they do not settle).
- * Self-intersections that keep coming back stop counting as damage after a few rounds; the
- * ones left are counted and reported. What the input had is looked at where the result is
+ * When the rounds never settle, self-intersections stop counting as damage for a few more
+ * rounds (thin parts simplified at low ratios keep crossing somewhere new); the ones left are
+ * counted and reported. What the input had is looked at where the result is
  * damaged (its triangles within two rings), and the whole input only when it has a defect of
  * its own there. The error bound in mm is converted to meshoptimizer's relative error with
  * meshopt_simplifyScale of each part.
@@ -79,16 +80,13 @@ static int dup_cmp(const void *a, const void *b)
     return x->t < y->t ? -1 : x->t > y->t;
 }
 
-/* meshoptimizer's typical defect: collapsing an edge whose ends share a third neighbour folds
- * a pocket into two copies of one triangle, facing opposite ways, which makes their edges
- * non-manifold. The pair encloses no volume; dropping both restores the surface. Returns the
- * new index count (kept triangles keep their order), SIZE_MAX out of memory. */
-static size_t drop_folded_pairs(uint32_t *idx, size_t n, size_t nv)
+/* The nt triangles of idx as keys of their sorted corners, in order of the keys (ties by
+ * triangle); NULL out of memory. Caller frees. */
+static dup_key *sorted_keys(const uint32_t *idx, size_t nt, size_t nv)
 {
-    size_t nt = n / 3;
     dup_key *keys = malloc((nt ? nt : 1) * sizeof *keys);
     if (keys == NULL)
-        return SIZE_MAX;
+        return NULL;
     for (size_t t = 0; t < nt; t++) {
         int swaps = tmesh_mesh__sort3(idx + 3 * t, keys[t].s);
         keys[t].t = (uint32_t)t;
@@ -96,6 +94,19 @@ static size_t drop_folded_pairs(uint32_t *idx, size_t n, size_t nv)
     }
     if (tmesh_mesh__bucket_sort(keys, nt, sizeof *keys, offsetof(dup_key, s), nv, dup_cmp) != 0)
         qsort(keys, nt, sizeof *keys, dup_cmp); /* same order, no extra memory */
+    return keys;
+}
+
+/* meshoptimizer's typical defect: collapsing an edge whose ends share a third neighbour folds
+ * a pocket into two copies of one triangle, facing opposite ways, which makes their edges
+ * non-manifold. The pair encloses no volume; dropping both restores the surface. Returns the
+ * new index count (kept triangles keep their order), SIZE_MAX out of memory. */
+static size_t drop_folded_pairs(uint32_t *idx, size_t n, size_t nv)
+{
+    size_t nt = n / 3;
+    dup_key *keys = sorted_keys(idx, nt, nv);
+    if (keys == NULL)
+        return SIZE_MAX;
     size_t dropped = 0;
     for (size_t i = 0; i + 1 < nt; i++)
         if (memcmp(keys[i].s, keys[i + 1].s, sizeof keys[i].s) == 0 &&
@@ -277,17 +288,9 @@ static size_t count_degenerate(const tmesh_mesh *m)
 static size_t count_duplicates(const tmesh_mesh *m)
 {
     size_t nt = m->n_triangles, n = 0;
-    dup_key *keys = malloc((nt ? nt : 1) * sizeof *keys);
+    dup_key *keys = sorted_keys(m->tri, nt, m->n_vertices);
     if (keys == NULL)
         return SIZE_MAX;
-    for (size_t t = 0; t < nt; t++) {
-        tmesh_mesh__sort3(m->tri + 3 * t, keys[t].s);
-        keys[t].t = (uint32_t)t;
-        keys[t].even = 0;
-    }
-    if (tmesh_mesh__bucket_sort(keys, nt, sizeof *keys, offsetof(dup_key, s), m->n_vertices,
-                                dup_cmp) != 0)
-        qsort(keys, nt, sizeof *keys, dup_cmp);
     for (size_t i = 1; i < nt; i++)
         n += memcmp(keys[i].s, keys[i - 1].s, sizeof keys[i].s) == 0;
     free(keys);
@@ -696,7 +699,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     unsigned int *dst = NULL; /* each round's result: the blocks', then the frozen triangles */
     uint32_t *order = malloc(nt * sizeof *order), *owner = NULL, *strip = NULL;
     uint8_t *frozen = calloc(nt, 1), *bad = malloc(nv ? nv : 1), *core = calloc(nv ? nv : 1, 1);
-    unsigned int *best = NULL; /* the result before thawing */
+    unsigned int *best = NULL; /* the result before thawing (set once, when thawing) */
     size_t *bstart = NULL, nb = 0, *n_res = NULL, *nfz = NULL;
     unsigned int **res = NULL;
     double *err_mm = NULL;
@@ -733,7 +736,7 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
     tmesh_mesh_check_opts chk = TMESH_MESH_CHECK_OPTS_INIT;
     size_t n = 0;
     double error = 0.0;
-    int ok = 0, thawed = 0, si_given_up = 0;
+    int ok = 0, si_given_up = 0;
     unsigned rings = 2;
     size_t best_n = 0, best_nf = 0;
     double best_error = 0.0;
@@ -875,19 +878,17 @@ static tmesh_status decimate_one(tmesh_mesh *m, tmesh_mesh_decimate_opts o,
         }
         ok = keeps(&in, &r);
         size_t nf = 0;
-        for (size_t t = 0; ok && !thawed && t < nt; t++)
+        for (size_t t = 0; ok && best == NULL && t < nt; t++)
             nf += frozen[t];
-        if (ok && !thawed && nf > 0 && 20 * nf > n / 3) {
+        if (ok && best == NULL && nf > 0 && 20 * nf > n / 3) {
             /* The frozen patches are more than a twentieth of the result (low ratios on
              * noisy parts): keep this result, then freeze only the triangles at the damage
              * itself and try again, freezing one ring around new damage. */
-            thawed = 1;
             rings = 1;
             limit = (limit > MAX_ROUNDS ? limit : MAX_ROUNDS) + THAW_ROUNDS;
             best_n = n;
             best_nf = nf;
             best_error = error;
-            free(best);
             if ((best = malloc((n ? n : 1) * sizeof *best)) == NULL)
                 goto nomem;
             memcpy(best, dst, n * sizeof *dst);
